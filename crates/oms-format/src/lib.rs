@@ -1,0 +1,13 @@
+//! The OpenSSF Model Signing (OMS) format as pure functions over bytes: no I/O, no crypto
+//! beyond SHA-256 for the root digest and the key hint.
+//!
+//! * [`manifest`]: hash algorithms, digests, resource names and their ordering, the root digest.
+//! * [`statement`]: the in-toto statement (current and legacy v0.2 predicates).
+//! * [`dsse`]: the DSSE envelope and its pre-authentication encoding (and the legacy one).
+//! * [`bundle`]: the Sigstore bundle v0.3 shapes used by OMS (key, certificate, keyless).
+
+pub mod manifest;
+
+pub use manifest::{
+    Digest, HashAlgorithm, Manifest, ManifestError, Method, Resource, ResourceKey, Serialization,
+};

@@ -1,1 +1,48 @@
-//! placeholder
+//! Walking an OpenSSF Model Signing (OMS) model the way the Python reference does, and hashing
+//! it into manifest resources (files or shards; SHA-256, BLAKE2b-512 or BLAKE3) in parallel.
+//!
+//! ```no_run
+//! use oms_hashing::{hash_model, HashOptions, IgnoreRules};
+//! let resources = hash_model(
+//!     "model".as_ref(),
+//!     false,
+//!     &IgnoreRules::git_defaults(),
+//!     &HashOptions::default(),
+//!     &|_bytes| {},
+//! )?;
+//! # Ok::<(), oms_hashing::HashError>(())
+//! ```
+
+mod error;
+mod hash;
+mod hasher;
+mod ignore;
+mod named;
+mod options;
+mod resolve;
+mod walk;
+
+use std::path::Path;
+
+use oms_format::manifest::Resource;
+
+pub use error::HashError;
+pub use hash::hash_files;
+pub use hasher::digest_bytes;
+pub use ignore::{IgnoreRuleError, IgnoreRules, GIT_DEFAULT_PATHS};
+pub use named::{hash_named, hash_named_with};
+pub use options::HashOptions;
+pub use resolve::{resolve_cli_ignore_path, resolve_cli_ignore_path_in, resolve_non_strict};
+pub use walk::{list_files, ModelFile};
+
+/// Lists the model's files ([`list_files`]) and hashes them ([`hash_files`]).
+pub fn hash_model(
+    model_path: &Path,
+    allow_symlinks: bool,
+    ignore: &IgnoreRules,
+    opts: &HashOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Resource>, HashError> {
+    let files = list_files(model_path, allow_symlinks, ignore)?;
+    hash_files(&files, opts, progress)
+}

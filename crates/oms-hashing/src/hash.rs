@@ -1,0 +1,257 @@
+//! Hashing a list of files into resources, in parallel across files and shards.
+//!
+//! Work is a list of tasks (a whole file, or one shard), taken largest first from a shared
+//! counter by one loop per thread, so a big file starts early and the other threads work
+//! through the rest meanwhile. Each thread streams through one reusable 64 KiB buffer (faster
+//! than 1 MiB here: it stays in cache), so memory does not grow with the model.
+
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Read};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use oms_format::manifest::{
+    parse_shard_name, shard_name, sort_resources, Digest, HashAlgorithm, Method, Resource,
+};
+
+use crate::error::HashError;
+use crate::hasher::StreamHasher;
+use crate::options::HashOptions;
+use crate::walk::ModelFile;
+
+const READ_BUFFER: usize = 64 * 1024;
+/// BLAKE3 hashes big reads on several threads; bigger reads amortise the split.
+const BLAKE3_READ_BUFFER: usize = 1024 * 1024;
+/// Progress is reported in batches of about this many bytes, to keep the callback cheap.
+const PROGRESS_BATCH: u64 = 1024 * 1024;
+
+/// One unit of work: a whole file, or the byte range `[start, end)` of one.
+struct Task<'a> {
+    file: &'a ModelFile,
+    range: Option<(u64, u64)>,
+}
+
+impl Task<'_> {
+    fn weight(&self) -> u64 {
+        match self.range {
+            Some((start, end)) => end - start,
+            None => self.file.len,
+        }
+    }
+
+    fn resource_name(&self) -> String {
+        match self.range {
+            Some((start, end)) => shard_name(&self.file.name, start, end),
+            None => self.file.name.clone(),
+        }
+    }
+}
+
+/// Hashes `files` into resources sorted in the reference's order.
+///
+/// Files: one resource per file, `H(whole file)`. Shards: one per `shard_size` bytes of each
+/// non-empty file (an empty file gives none). BLAKE3 always hashes whole files (see
+/// [`HashOptions::effective_method`]). `progress` receives byte counts as they are hashed.
+/// A file whose size changed since it was listed is hashed as read; it will not verify.
+pub fn hash_files(
+    files: &[ModelFile],
+    opts: &HashOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Resource>, HashError> {
+    let method = opts.effective_method();
+    let tasks = plan(files, method)?;
+    let digests = run(&tasks, opts, progress)?;
+    let algorithm = opts.algorithm_name();
+    let mut resources: Vec<Resource> = tasks
+        .iter()
+        .zip(digests)
+        .map(|(task, value)| Resource {
+            name: task.resource_name(),
+            digest: Digest::new(algorithm.clone(), value),
+        })
+        .collect();
+    sort_resources(&mut resources, method)?;
+    Ok(resources)
+}
+
+fn plan(files: &[ModelFile], method: Method) -> Result<Vec<Task<'_>>, HashError> {
+    let shard_size = match method {
+        Method::Files => {
+            return Ok(files
+                .iter()
+                .map(|file| Task { file, range: None })
+                .collect())
+        }
+        Method::Shards { shard_size: 0 } => return Err(HashError::ZeroShardSize),
+        Method::Shards { shard_size } => shard_size,
+    };
+    let mut tasks = Vec::new();
+    for file in files.iter().filter(|f| f.len > 0) {
+        // A `:` in the path would make the shard name unparsable (the reference signs it
+        // but can never verify it): refuse before hashing anything.
+        let first = shard_name(&file.name, 0, file.len.min(shard_size));
+        parse_shard_name(&first).map_err(|source| HashError::InvalidName {
+            name: file.name.clone(),
+            source,
+        })?;
+        let mut start = 0;
+        while start < file.len {
+            let end = start.saturating_add(shard_size).min(file.len);
+            tasks.push(Task {
+                file,
+                range: Some((start, end)),
+            });
+            start = end;
+        }
+    }
+    Ok(tasks)
+}
+
+/// Hashes every task; the digests come back in task order.
+fn run(
+    tasks: &[Task<'_>],
+    opts: &HashOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Vec<u8>>, HashError> {
+    let mut order: Vec<usize> = (0..tasks.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(tasks.get(i).map_or(0, Task::weight)));
+
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let worker = || {
+        let mut reader = Reader::new(opts.algorithm);
+        let mut done = Vec::new();
+        let mut unreported = 0u64;
+        while !failed.load(Ordering::Relaxed) {
+            let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            let Some(task) = tasks.get(index) else { break };
+            let result = reader.hash(task, &mut |n| {
+                unreported += n;
+                if unreported >= PROGRESS_BATCH {
+                    progress(unreported);
+                    unreported = 0;
+                }
+            });
+            if result.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            done.push((index, result));
+        }
+        if unreported > 0 {
+            progress(unreported);
+        }
+        done
+    };
+
+    let workers = opts.worker_count();
+    let per_worker: Vec<Vec<(usize, Result<Vec<u8>, HashError>)>> =
+        if tasks.len() <= 1 && opts.algorithm != HashAlgorithm::Blake3 || workers == 1 {
+            // Nothing to share: skip starting threads.
+            vec![worker()]
+        } else {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(workers)
+                .build()
+                .map_err(|e| HashError::ThreadPool {
+                    workers,
+                    message: e.to_string(),
+                })?;
+            pool.broadcast(|_| worker())
+        };
+
+    let mut digests: Vec<Option<Vec<u8>>> = vec![None; tasks.len()];
+    let mut first_error: Option<(usize, HashError)> = None;
+    for (index, result) in per_worker.into_iter().flatten() {
+        match result {
+            Ok(d) => {
+                if let Some(slot) = digests.get_mut(index) {
+                    *slot = Some(d);
+                }
+            }
+            Err(e) => {
+                if first_error.as_ref().is_none_or(|(i, _)| index < *i) {
+                    first_error = Some((index, e));
+                }
+            }
+        }
+    }
+    if let Some((_, e)) = first_error {
+        return Err(e);
+    }
+    // Every task was taken exactly once (the counter hands out each index once) and none
+    // failed, so every slot is filled.
+    Ok(digests.into_iter().map(Option::unwrap_or_default).collect())
+}
+
+/// A thread's reading state: its reusable buffer.
+struct Reader {
+    algorithm: HashAlgorithm,
+    buf: Vec<u8>,
+}
+
+impl Reader {
+    fn new(algorithm: HashAlgorithm) -> Self {
+        let size = match algorithm {
+            HashAlgorithm::Blake3 => BLAKE3_READ_BUFFER,
+            _ => READ_BUFFER,
+        };
+        Self {
+            algorithm,
+            buf: vec![0; size],
+        }
+    }
+
+    fn hash(
+        &mut self,
+        task: &Task<'_>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Vec<u8>, HashError> {
+        let path = &task.file.path;
+        let io_err = |e| HashError::io(path, e);
+        let file = open(path).map_err(io_err)?;
+        let mut hasher = StreamHasher::new(self.algorithm);
+        match task.range {
+            None => loop {
+                let n = match (&file).read(&mut self.buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(io_err(e)),
+                };
+                hasher.update(self.buf.get(..n).unwrap_or_default());
+                progress(n as u64);
+            },
+            Some((start, end)) => {
+                let mut pos = start;
+                while pos < end {
+                    let want = usize::try_from(end - pos)
+                        .map_or(self.buf.len(), |w| w.min(self.buf.len()));
+                    let Some(buf) = self.buf.get_mut(..want) else {
+                        break;
+                    };
+                    let n = match file.read_at(buf, pos) {
+                        Ok(0) => break, // the file shrank: hash what is there
+                        Ok(n) => n,
+                        Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(io_err(e)),
+                    };
+                    hasher.update(buf.get(..n).unwrap_or_default());
+                    progress(n as u64);
+                    pos += n as u64;
+                }
+            }
+        }
+        Ok(hasher.finalize())
+    }
+}
+
+/// Opens for reading without blocking: if a FIFO replaced a listed file, opening it must not
+/// hang (reads then fail or see nothing, and the digest will not match).
+fn open(path: &std::path::Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}

@@ -1,0 +1,129 @@
+//! Listing the files of a model the way the reference (HEAD) does: the model path, then what
+//! `Path.glob("**/*")` yields (dot-files included, symlinked directories not entered); each
+//! candidate is first tested against the ignore rules, then checked (symlink policy, file or
+//! directory), and kept if it is a file.
+
+use std::ffi::OsString;
+use std::fs::{self, DirEntry, FileType};
+use std::path::{Path, PathBuf};
+
+use crate::error::HashError;
+use crate::ignore::IgnoreRules;
+
+/// A file to hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelFile {
+    /// The resource path: relative, `/`-separated; `.` for a single-file model.
+    pub name: String,
+    /// Where to read it (the model path joined with the relative path; links not resolved).
+    pub path: PathBuf,
+    /// Its size when listed.
+    pub len: u64,
+}
+
+/// Lists the files of the model at `model_path` (a directory, or a single file named `.`).
+///
+/// Directories are never entered through a symlink, whatever `allow_symlinks` says; with it, a
+/// link to a file is kept under the link's own name. Ignored directories are not entered.
+/// The result is in walk order (sorted by name within a directory, depth first); hashing sorts
+/// resources in the reference's order.
+///
+/// Unlike the reference, which silently skips a directory it may not list, an unreadable
+/// directory is an error.
+pub fn list_files(
+    model_path: &Path,
+    allow_symlinks: bool,
+    ignore: &IgnoreRules,
+) -> Result<Vec<ModelFile>, HashError> {
+    let root_meta = checked_metadata(model_path, allow_symlinks)?;
+    if root_meta.is_file() {
+        return Ok(vec![ModelFile {
+            name: ".".to_string(),
+            path: model_path.to_path_buf(),
+            len: root_meta.len(),
+        }]);
+    }
+    let mut files = Vec::new();
+    // Depth first with an explicit stack, so deep trees cannot overflow the call stack.
+    // The relative path is `None` below a directory whose name is not UTF-8.
+    let mut stack: Vec<(PathBuf, Option<String>)> =
+        vec![(model_path.to_path_buf(), Some(String::new()))];
+    while let Some((dir, rel)) = stack.pop() {
+        let mut subdirs = Vec::new();
+        for (name, file_type, entry) in sorted_entries(&dir)? {
+            let path = dir.join(&name);
+            let child_rel = match (&rel, name.to_str()) {
+                (Some(r), Some(n)) if r.is_empty() => Some(n.to_string()),
+                (Some(r), Some(n)) => Some(format!("{r}/{n}")),
+                _ => None,
+            };
+            if let Some(cr) = &child_rel {
+                if ignore.contains_exact(cr) {
+                    continue;
+                }
+            }
+            let len = if file_type.is_symlink() {
+                let target = checked_metadata(&path, allow_symlinks)?;
+                if !target.is_file() {
+                    continue; // a link to a directory: like glob, do not enter it
+                }
+                target.len()
+            } else if file_type.is_dir() {
+                subdirs.push((path, child_rel));
+                continue;
+            } else if file_type.is_file() {
+                // fstatat on the open directory: cheaper than a stat by path.
+                entry
+                    .metadata()
+                    .map_err(|_| HashError::NotFileOrDirectory { path: path.clone() })?
+                    .len()
+            } else {
+                return Err(HashError::NotFileOrDirectory { path });
+            };
+            let Some(name) = child_rel else {
+                return Err(HashError::NonUtf8Name { path });
+            };
+            files.push(ModelFile { name, path, len });
+        }
+        stack.extend(subdirs.into_iter().rev());
+    }
+    Ok(files)
+}
+
+/// The reference's check of one candidate: refuse a symlink unless allowed, then require a
+/// file or a directory once links are followed. Returns the followed metadata.
+pub(crate) fn checked_metadata(
+    path: &Path,
+    allow_symlinks: bool,
+) -> Result<fs::Metadata, HashError> {
+    let not_usable = || HashError::NotFileOrDirectory {
+        path: path.to_path_buf(),
+    };
+    let mut meta = fs::symlink_metadata(path).map_err(|_| not_usable())?;
+    if meta.file_type().is_symlink() {
+        if !allow_symlinks {
+            return Err(HashError::Symlink {
+                path: path.to_path_buf(),
+            });
+        }
+        meta = fs::metadata(path).map_err(|_| not_usable())?;
+    }
+    if meta.is_file() || meta.is_dir() {
+        Ok(meta)
+    } else {
+        Err(not_usable())
+    }
+}
+
+fn sorted_entries(dir: &Path) -> Result<Vec<(OsString, FileType, DirEntry)>, HashError> {
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| HashError::io(dir, e))? {
+        let entry = entry.map_err(|e| HashError::io(dir, e))?;
+        let file_type = entry
+            .file_type()
+            .map_err(|e| HashError::io(entry.path(), e))?;
+        entries.push((entry.file_name(), file_type, entry));
+    }
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(entries)
+}

@@ -296,7 +296,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// Decodes lowercase or uppercase hex.
 pub fn unhex(text: &str) -> Vec<u8> {
-    assert!(text.len() % 2 == 0, "odd-length hex {text:?}");
+    assert_eq!(text.len() % 2, 0, "odd-length hex {text:?}");
     (0..text.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())

@@ -6,8 +6,20 @@
 //! * [`dsse`]: the DSSE envelope and its pre-authentication encoding (and the legacy one).
 //! * [`bundle`]: the Sigstore bundle v0.3 shapes used by OMS (key, certificate, keyless).
 
+pub mod bundle;
+pub mod dsse;
 pub mod manifest;
+pub mod statement;
 
+pub use bundle::{
+    certificate_bundle_json, key_bundle_json, parse_bundle, pem_encode, public_key_hint, Bundle,
+    BundleError, VerificationMaterial, BUNDLE_MEDIA_TYPE,
+};
+pub use dsse::{legacy_pae, pae, Envelope, EnvelopeSignature, PAYLOAD_TYPE};
 pub use manifest::{
     Digest, HashAlgorithm, Manifest, ManifestError, Method, Resource, ResourceKey, Serialization,
+};
+pub use statement::{
+    parse_statement, statement_bytes, SignedStatement, StatementError, LEGACY_PREDICATE_TYPE,
+    PREDICATE_TYPE, STATEMENT_TYPE,
 };

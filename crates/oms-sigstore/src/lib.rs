@@ -1,1 +1,23 @@
-//! placeholder
+//! Sigstore keyless support for OpenSSF Model Signing: trust material, identity
+//! policy, bundle inspection and verification (OMS.md §5.3, §6.3). Thin adapter
+//! over the pinned `sigstore-*` 0.15.1 crates so their API churn stays here.
+//!
+//! Layout: `trust` (what to believe), `certificate` (leaf claims), `policy` (who
+//! may sign), `verify` / `inspect` (bundles), `error`. Keyless signing will live in
+//! a `sign` module next to `verify`.
+
+mod certificate;
+mod error;
+mod inspect;
+mod policy;
+mod subject;
+mod timestamps;
+mod trust;
+mod verify;
+
+pub use certificate::CertificateClaims;
+pub use error::SigstoreError;
+pub use inspect::{inspect_bundle, BundleInfo, TlogEntryInfo};
+pub use policy::{IdentityPolicy, PolicyMatch, StringMatcher};
+pub use trust::{TrustMaterial, TrustSource, CLIENT_TRUST_CONFIG_MEDIA_TYPE};
+pub use verify::{verify_bundle, TimeSource, VerifiedBundle, VerifiedTime};

@@ -6,7 +6,7 @@ use x509_cert::der::asn1::{Ia5String, Utf8StringRef};
 use x509_cert::der::oid::{AssociatedOid, ObjectIdentifier};
 use x509_cert::der::Decode;
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::SubjectAltName;
+use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage, SubjectAltName};
 use x509_cert::Certificate;
 
 use crate::error::SigstoreError;
@@ -14,6 +14,8 @@ use crate::error::SigstoreError;
 /// Fulcio OIDs (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md).
 pub(crate) mod oid {
     use super::ObjectIdentifier;
+    /// id-kp-codeSigning.
+    pub const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
     /// OIDC issuer, legacy: the extension value is the raw string.
     pub const ISSUER_V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1");
     /// GitHub workflow repository, legacy raw string (`owner/repo`).
@@ -53,6 +55,10 @@ pub struct CertificateClaims {
     pub github_workflow_repository: Option<String>,
     /// Extension `1.3.6.1.4.1.57264.1.6` (legacy GitHub workflow ref).
     pub github_workflow_ref: Option<String>,
+    /// KeyUsage has digitalSignature.
+    pub digital_signature_usage: bool,
+    /// ExtendedKeyUsage has codeSigning.
+    pub code_signing_usage: bool,
     /// `notBefore`, seconds since the Unix epoch.
     pub not_before: i64,
     /// `notAfter`, seconds since the Unix epoch.
@@ -60,6 +66,21 @@ pub struct CertificateClaims {
 }
 
 impl CertificateClaims {
+    /// The usage checks sigstore-python makes on the leaf (webpki in
+    /// sigstore-verify checks only the EKU), with its messages.
+    pub fn check_signing_usage(&self) -> Result<(), SigstoreError> {
+        let detail = if !self.digital_signature_usage {
+            "Key usage is not of type `digital signature`"
+        } else if !self.code_signing_usage {
+            "Extended usage does not contain `code signing`"
+        } else {
+            return Ok(());
+        };
+        Err(SigstoreError::CertificateChain {
+            detail: detail.to_owned(),
+        })
+    }
+
     /// The issuer the policy compares: `.1.1` like the reference, else `.1.8`.
     pub fn issuer(&self) -> Option<&str> {
         self.issuer_v1.as_deref().or(self.issuer_v2.as_deref())
@@ -78,6 +99,8 @@ impl CertificateClaims {
             source_repository_ref: None,
             github_workflow_repository: None,
             github_workflow_ref: None,
+            digital_signature_usage: false,
+            code_signing_usage: false,
             not_before: unix_seconds(tbs.validity.not_before.to_unix_duration()),
             not_after: unix_seconds(tbs.validity.not_after.to_unix_duration()),
         };
@@ -86,6 +109,15 @@ impl CertificateClaims {
             let id = ext.extn_id;
             if id == SubjectAltName::OID {
                 claims.sans = san_values(value)?;
+            } else if id == KeyUsage::OID {
+                claims.digital_signature_usage = KeyUsage::from_der(value)
+                    .map_err(|e| malformed(format!("KeyUsage is not valid DER: {e}")))?
+                    .digital_signature();
+            } else if id == ExtendedKeyUsage::OID {
+                claims.code_signing_usage = ExtendedKeyUsage::from_der(value)
+                    .map_err(|e| malformed(format!("ExtendedKeyUsage is not valid DER: {e}")))?
+                    .0
+                    .contains(&oid::CODE_SIGNING);
             } else if id == oid::ISSUER_V1 {
                 claims.issuer_v1 = Some(raw_string(id, value)?);
             } else if id == oid::ISSUER_V2 {
@@ -150,4 +182,52 @@ fn der_utf8(id: ObjectIdentifier, value: &[u8]) -> Result<String, SigstoreError>
     Utf8StringRef::from_der(value)
         .map(|s| s.as_str().to_owned())
         .map_err(|e| malformed(format!("extension {id} is not a DER UTF8String: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(digital_signature_usage: bool, code_signing_usage: bool) -> CertificateClaims {
+        CertificateClaims {
+            sans: vec![],
+            issuer_v1: None,
+            issuer_v2: None,
+            source_repository_uri: None,
+            source_repository_ref: None,
+            github_workflow_repository: None,
+            github_workflow_ref: None,
+            digital_signature_usage,
+            code_signing_usage,
+            not_before: 0,
+            not_after: 0,
+        }
+    }
+
+    #[test]
+    fn signing_usage_messages_are_the_reference_ones() {
+        assert!(claims(true, true).check_signing_usage().is_ok());
+        assert_eq!(
+            claims(false, true)
+                .check_signing_usage()
+                .unwrap_err()
+                .to_string(),
+            "certificate chain check failed: Key usage is not of type `digital signature`"
+        );
+        assert_eq!(
+            claims(true, false)
+                .check_signing_usage()
+                .unwrap_err()
+                .to_string(),
+            "certificate chain check failed: Extended usage does not contain `code signing`"
+        );
+    }
+
+    #[test]
+    fn garbage_is_a_typed_error() {
+        assert!(matches!(
+            CertificateClaims::from_der(b"\x30\x03\x02\x01\x00"),
+            Err(SigstoreError::CertificateMalformed { .. })
+        ));
+    }
 }

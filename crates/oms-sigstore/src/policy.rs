@@ -197,6 +197,8 @@ mod tests {
             source_repository_ref: Some("refs/heads/main".into()),
             github_workflow_repository: Some("o/r".into()),
             github_workflow_ref: Some("refs/heads/main".into()),
+            digital_signature_usage: true,
+            code_signing_usage: true,
             not_before: 0,
             not_after: 1,
         }

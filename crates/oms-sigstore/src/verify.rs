@@ -95,6 +95,7 @@ pub fn verify_bundle(
     }
 
     let certificate = CertificateClaims::from_der(leaf.as_bytes())?;
+    certificate.check_signing_usage()?;
     let matched = policy.check(&certificate)?;
 
     let verified_times = result

@@ -22,6 +22,8 @@ fn inspect_v1_1_0() {
                 source_repository_ref: None,
                 github_workflow_repository: None,
                 github_workflow_ref: None,
+                digital_signature_usage: true,
+                code_signing_usage: true,
                 not_before: cert.not_before,
                 not_after: cert.not_before + 600,
             }),

@@ -107,6 +107,9 @@ fn plan(files: &[ModelFile], method: Method) -> Result<Vec<Task<'_>>, HashError>
     Ok(tasks)
 }
 
+/// A task's index and its digest.
+type TaskResult = (usize, Result<Vec<u8>, HashError>);
+
 /// Hashes every task; the digests come back in task order.
 fn run(
     tasks: &[Task<'_>],
@@ -146,7 +149,7 @@ fn run(
     };
 
     let workers = opts.worker_count();
-    let per_worker: Vec<Vec<(usize, Result<Vec<u8>, HashError>)>> =
+    let per_worker: Vec<Vec<TaskResult>> =
         if tasks.len() <= 1 && opts.algorithm != HashAlgorithm::Blake3 || workers == 1 {
             // Nothing to share: skip starting threads.
             vec![worker()]

@@ -68,10 +68,17 @@ pub enum Pkcs11Error {
     NoObjectSelector,
 
     #[error(
-        "no EC private key with {selector} on PKCS#11 token '{token}' \
-         (is the PIN given, with 'pin-value' or 'pin-source'?)"
+        "no EC private key with {selector} on PKCS#11 token '{token}'{}",
+        if *logged_in { "" } else {
+            " (no PIN was given: private keys are usually visible only after login with \
+             'pin-value' or 'pin-source')"
+        }
     )]
-    PrivateKeyNotFound { selector: String, token: String },
+    PrivateKeyNotFound {
+        selector: String,
+        token: String,
+        logged_in: bool,
+    },
 
     #[error(
         "the private key with {selector} on PKCS#11 token '{token}' is of type {key_type}; \

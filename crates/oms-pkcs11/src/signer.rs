@@ -49,11 +49,12 @@ impl Pkcs11Signer {
                 operation: "C_OpenSession",
                 source,
             })?;
+        let logged_in = pin.is_some();
         if let Some(pin) = pin {
             login(&session, pin, &token.label)?;
         }
         let selector = describe_selector(uri);
-        let key = find_private_key(&session, uri, &selector, &token.label)?;
+        let key = find_private_key(&session, uri, &selector, &token.label, logged_in)?;
         let (curve, ec_point) = public_key_material(&session, uri, key, &selector, &token.label)?;
         let spki_der = curve.spki_der_from_ec_point(&ec_point)?;
         Ok(Pkcs11Signer {
@@ -163,6 +164,7 @@ fn find_private_key(
     uri: &Pkcs11Uri,
     selector: &str,
     token: &str,
+    logged_in: bool,
 ) -> Result<ObjectHandle, Pkcs11Error> {
     let any_type = selector_template(uri, ObjectClass::PRIVATE_KEY);
     let mut ec_only = any_type.clone();
@@ -191,6 +193,7 @@ fn find_private_key(
     Err(Pkcs11Error::PrivateKeyNotFound {
         selector: selector.to_owned(),
         token: token.to_owned(),
+        logged_in,
     })
 }
 

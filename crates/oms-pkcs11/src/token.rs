@@ -44,15 +44,12 @@ pub(crate) fn select_token(
             matching.push((slot, token));
         }
     }
-    match matching.len() {
-        1 => {
-            let (slot, token) = matching.remove(0);
-            Ok(SelectedToken {
-                slot,
-                label: token.label().to_owned(),
-            })
-        }
-        0 => Err(Pkcs11Error::TokenNotFound {
+    match matching.as_slice() {
+        [(slot, token)] => Ok(SelectedToken {
+            slot: *slot,
+            label: token.label().to_owned(),
+        }),
+        [] => Err(Pkcs11Error::TokenNotFound {
             wanted,
             available: available_tokens(context),
         }),

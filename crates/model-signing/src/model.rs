@@ -1,0 +1,61 @@
+//! Hashing a model on disk into resources, shared by signing, digesting and verifying.
+
+use std::path::Path;
+
+use oms_format::{HashAlgorithm, Method, Resource};
+use oms_hashing::{HashOptions, IgnoreRules, GIT_DEFAULT_PATHS};
+
+use crate::{Error, Progress};
+
+/// The ignore rules for a run: the given paths plus, if asked, the top-level git paths.
+/// Returns the rules and the sorted, de-duplicated list that a signature records.
+pub(crate) fn ignore_rules(
+    paths: &[String],
+    ignore_git_paths: bool,
+) -> Result<(IgnoreRules, Vec<String>), Error> {
+    let mut all: Vec<String> = paths.to_vec();
+    if ignore_git_paths {
+        all.extend(GIT_DEFAULT_PATHS.iter().map(|p| p.to_string()));
+    }
+    all.sort();
+    all.dedup();
+    let rules = IgnoreRules::from_paths(&all).map_err(|e| Error::IgnorePath(e.to_string()))?;
+    Ok((rules, all))
+}
+
+/// Hashes every file of the model that is not ignored. Returns the resources (in the
+/// reference's order) and the method that was actually used (blake3 never shards).
+pub(crate) fn hash_model(
+    model: &Path,
+    method: Method,
+    algorithm: HashAlgorithm,
+    allow_symlinks: bool,
+    ignore: &IgnoreRules,
+    workers: Option<usize>,
+    progress: Progress,
+) -> Result<(Vec<Resource>, Method), Error> {
+    let opts = HashOptions {
+        method,
+        algorithm,
+        workers,
+    };
+    let files = oms_hashing::list_files(model, allow_symlinks, ignore)?;
+    let resources = oms_hashing::hash_files(&files, &opts, progress)?;
+    Ok((resources, opts.effective_method()))
+}
+
+/// The model name the reference records: the last path component, or the canonical
+/// directory's name for `.`-like paths. Verifiers ignore it.
+pub(crate) fn model_name(model: &Path) -> String {
+    let last = model
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !last.is_empty() && last != ".." {
+        return last;
+    }
+    std::fs::canonicalize(model)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default()
+}

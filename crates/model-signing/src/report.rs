@@ -1,0 +1,160 @@
+//! What differs between a signed manifest and the model on disk.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use oms_format::manifest::compare_names;
+use oms_format::{Digest, Method, Resource};
+use serde_json::{json, Value};
+
+/// A resource whose digest differs from the signed one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedResource {
+    pub name: String,
+    pub expected: Digest,
+    pub actual: Digest,
+}
+
+/// The differences between what was signed and what is on disk, each list in the
+/// reference's resource order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VerificationReport {
+    /// Resources on disk that the signature does not list.
+    pub added: Vec<String>,
+    /// Resources the signature lists that are not on disk.
+    pub missing: Vec<String>,
+    pub changed: Vec<ChangedResource>,
+}
+
+impl VerificationReport {
+    /// Compares the signed resources with the ones hashed from disk.
+    pub fn compare(expected: &[Resource], actual: &[Resource], method: Method) -> Self {
+        let expected_by_name: HashMap<&str, &Digest> = expected
+            .iter()
+            .map(|r| (r.name.as_str(), &r.digest))
+            .collect();
+        let actual_by_name: HashMap<&str, &Digest> = actual
+            .iter()
+            .map(|r| (r.name.as_str(), &r.digest))
+            .collect();
+        let mut report = Self::default();
+        for r in actual {
+            match expected_by_name.get(r.name.as_str()) {
+                None => report.added.push(r.name.clone()),
+                Some(want) if **want != r.digest => report.changed.push(ChangedResource {
+                    name: r.name.clone(),
+                    expected: (*want).clone(),
+                    actual: r.digest.clone(),
+                }),
+                Some(_) => {}
+            }
+        }
+        for r in expected {
+            if !actual_by_name.contains_key(r.name.as_str()) {
+                report.missing.push(r.name.clone());
+            }
+        }
+        report.added.sort_by(|a, b| compare_names(a, b, method));
+        report.missing.sort_by(|a, b| compare_names(a, b, method));
+        report.missing.dedup();
+        report
+            .changed
+            .sort_by(|a, b| compare_names(&a.name, &b.name, method));
+        report
+    }
+
+    pub fn is_match(&self) -> bool {
+        self.added.is_empty() && self.missing.is_empty() && self.changed.is_empty()
+    }
+
+    /// The report for pipelines (`--output json`).
+    pub fn to_json(&self) -> Value {
+        let digest = |d: &Digest| json!({"algorithm": d.algorithm, "digest": d.hex()});
+        json!({
+            "match": self.is_match(),
+            "added": self.added,
+            "missing": self.missing,
+            "changed": self.changed.iter().map(|c| json!({
+                "name": c.name,
+                "expected": digest(&c.expected),
+                "actual": digest(&c.actual),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+impl fmt::Display for VerificationReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Signature mismatch: the model differs from what was signed ({} added, {} missing, {} changed)",
+            self.added.len(),
+            self.missing.len(),
+            self.changed.len()
+        )?;
+        for name in &self.added {
+            write!(f, "\n  added:   {name} (not in the signature)")?;
+        }
+        for name in &self.missing {
+            write!(f, "\n  missing: {name} (signed, not found)")?;
+        }
+        for c in &self.changed {
+            write!(
+                f,
+                "\n  changed: {}\n           expected {}\n           actual   {}",
+                c.name, c.expected, c.actual
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(name: &str, byte: u8) -> Resource {
+        Resource {
+            name: name.into(),
+            digest: Digest::new("sha256", vec![byte; 2]),
+        }
+    }
+
+    #[test]
+    fn lists_added_missing_and_changed_in_reference_order() {
+        let expected = [r("a-b", 1), r("a/b", 2), r("gone", 3), r("z", 4)];
+        let actual = [r("z", 9), r("new", 5), r("a/b", 2), r("a-b", 7)];
+        let report = VerificationReport::compare(&expected, &actual, Method::Files);
+        assert_eq!(report.added, ["new"]);
+        assert_eq!(report.missing, ["gone"]);
+        let changed: Vec<_> = report.changed.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(changed, ["a-b", "z"]);
+        assert_eq!(
+            report.to_string(),
+            "Signature mismatch: the model differs from what was signed (1 added, 1 missing, 2 changed)\n  \
+             added:   new (not in the signature)\n  missing: gone (signed, not found)\n  \
+             changed: a-b\n           expected sha256:0101\n           actual   sha256:0707\n  \
+             changed: z\n           expected sha256:0404\n           actual   sha256:0909"
+        );
+    }
+
+    #[test]
+    fn algorithm_string_takes_part_in_equality() {
+        let expected = [r("w", 1)];
+        let actual = [Resource {
+            name: "w".into(),
+            digest: Digest::new("SHA256", vec![1; 2]),
+        }];
+        let report = VerificationReport::compare(&expected, &actual, Method::Files);
+        assert_eq!(report.changed.len(), 1);
+        assert!(!report.is_match());
+    }
+
+    #[test]
+    fn identical_manifests_match() {
+        let m = [r("a", 1), r("b", 2)];
+        let report = VerificationReport::compare(&m, &m, Method::Files);
+        assert!(report.is_match());
+        assert_eq!(report.to_json()["match"], true);
+    }
+}

@@ -125,9 +125,10 @@ impl SigningKey {
                 reason: e.to_string(),
             })?;
         let plain = info.decrypt(password).map_err(|e| match e {
-            pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::DecryptFailed) => {
-                KeyError::WrongPassword
-            }
+            // pkcs5 0.7 reports a bad CBC padding on decryption as `EncryptFailed`.
+            pkcs8::Error::EncryptedPrivateKey(
+                pkcs8::pkcs5::Error::DecryptFailed | pkcs8::pkcs5::Error::EncryptFailed,
+            ) => KeyError::WrongPassword,
             other => KeyError::UnsupportedEncryption {
                 reason: other.to_string(),
             },

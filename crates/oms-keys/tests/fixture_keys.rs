@@ -32,16 +32,29 @@ fn canonical_pem_is_what_openssl_writes() {
     let path = common::fixtures().join(PUB);
     let openssl_pem = common::openssl(
         dir.path(),
-        &["pkey", "-pubin", "-in", path.to_str().unwrap(), "-outform", "PEM"],
+        &[
+            "pkey",
+            "-pubin",
+            "-in",
+            path.to_str().unwrap(),
+            "-outform",
+            "PEM",
+        ],
     );
     assert_eq!(key.to_pem().as_bytes(), openssl_pem.as_slice());
-    assert_eq!(VerifyingKey::from_spki_der(&key.to_spki_der()).unwrap(), key);
+    assert_eq!(
+        VerifyingKey::from_spki_der(&key.to_spki_der()).unwrap(),
+        key
+    );
 }
 
 #[test]
 fn fixture_private_key_is_sec1_with_preamble_and_matches_the_public_key() {
     let bytes = fixture(PRIV);
-    assert!(!bytes.starts_with(b"-----"), "fixture should have a preamble");
+    assert!(
+        !bytes.starts_with(b"-----"),
+        "fixture should have a preamble"
+    );
     let key = SigningKey::from_pem(&bytes, None).unwrap();
     assert_eq!(key.curve(), Curve::P384);
     assert_eq!(key.verifying_key().hint(), HINT);
@@ -67,7 +80,11 @@ fn fixture_key_signs_and_verifies() {
 #[test]
 fn reference_key_signatures_verify() {
     let public = VerifyingKey::from_pem(&fixture(PUB)).unwrap();
-    for dir in ["v1.1.0-elliptic-key", "v1.0.1-elliptic-key", "v1.0.0-elliptic-key"] {
+    for dir in [
+        "v1.1.0-elliptic-key",
+        "v1.0.1-elliptic-key",
+        "v1.0.0-elliptic-key",
+    ] {
         let bundle = bundle(dir);
         let envelope = &bundle["dsseEnvelope"];
         let payload = b64(envelope["payload"].as_str().unwrap());

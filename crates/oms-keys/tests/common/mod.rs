@@ -139,14 +139,31 @@ impl Pki {
         let subj = format!("/CN={cn}");
         openssl(
             dir,
-            &["req", "-new", "-config", "ca.cnf", "-key", &key_file, "-subj", &subj, "-out", &csr],
+            &[
+                "req", "-new", "-config", "ca.cnf", "-key", &key_file, "-subj", &subj, "-out", &csr,
+            ],
         );
         let ext_file = format!("{stem}.ext");
         std::fs::write(dir.join(&ext_file), format!("[ext]\n{ext}")).unwrap();
         let pem = format!("{stem}.pem");
         let mut args = vec![
-            "ca", "-batch", "-config", "ca.cnf", "-in", &csr, "-out", &pem, "-startdate",
-            dates.0, "-enddate", dates.1, "-extfile", &ext_file, "-extensions", "ext", "-notext",
+            "ca",
+            "-batch",
+            "-config",
+            "ca.cnf",
+            "-in",
+            &csr,
+            "-out",
+            &pem,
+            "-startdate",
+            dates.0,
+            "-enddate",
+            dates.1,
+            "-extfile",
+            &ext_file,
+            "-extensions",
+            "ext",
+            "-notext",
         ];
         let issuer_key;
         let issuer_cert;

@@ -1,6 +1,8 @@
 use serde_json::{json, Value};
 
+use super::parse::{parse_with_limits, Limits};
 use super::*;
+use crate::manifest::{self, Digest, HashAlgorithm, Method, Resource, Serialization};
 
 const D1: &str = "1111111111111111111111111111111111111111111111111111111111111111";
 const D2: &str = "2222222222222222222222222222222222222222222222222222222222222222";

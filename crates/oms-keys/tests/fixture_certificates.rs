@@ -4,8 +4,8 @@ mod common;
 
 use common::{b64, fixture};
 use oms_keys::certificate::{
-    check_key_matches_certificate, fingerprint_sha256, leaf_verifying_key,
-    parse_pem_certificates, verify_chain, CertError,
+    check_key_matches_certificate, fingerprint_sha256, leaf_verifying_key, parse_pem_certificates,
+    verify_chain, CertError,
 };
 use oms_keys::{SigningKey, VerifyingKey};
 
@@ -27,7 +27,8 @@ fn pem_certs(rel: &str) -> Vec<Vec<u8>> {
 #[test]
 fn reference_chains_verify_against_the_root() {
     let anchors = pem_certs("keys/certificate/ca-cert.pem");
-    let expected = VerifyingKey::from_pem(&fixture("keys/certificate/signing-key-pub.pem")).unwrap();
+    let expected =
+        VerifyingKey::from_pem(&fixture("keys/certificate/signing-key-pub.pem")).unwrap();
     for dir in [
         "v1.1.0-certificate",
         "v1.0.1-certificate",
@@ -51,7 +52,11 @@ fn reference_chain_fails_against_the_intermediate_alone() {
             issuer: "CN=root-ca".to_string()
         }
     );
-    assert!(err.to_string().starts_with("unable to get issuer certificate"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("unable to get issuer certificate"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -80,7 +85,10 @@ fn leaf_alone_without_intermediate_fails() {
 fn fixture_pem_files_and_the_bundle_agree() {
     let chain = bundle_chain("v1.1.0-certificate");
     assert_eq!(chain.len(), 2);
-    assert_eq!(chain[0], pem_certs("keys/certificate/signing-key-cert.pem")[0]);
+    assert_eq!(
+        chain[0],
+        pem_certs("keys/certificate/signing-key-cert.pem")[0]
+    );
     assert_eq!(chain[1], pem_certs("keys/certificate/int-ca-cert.pem")[0]);
     let key = SigningKey::from_pem(&fixture("keys/certificate/signing-key.pem"), None).unwrap();
     check_key_matches_certificate(&key, &chain[0]).unwrap();
@@ -101,7 +109,14 @@ fn fingerprint_matches_openssl() {
     let path = common::fixtures().join("keys/certificate/ca-cert.pem");
     let out = common::openssl(
         dir.path(),
-        &["x509", "-in", path.to_str().unwrap(), "-noout", "-fingerprint", "-sha256"],
+        &[
+            "x509",
+            "-in",
+            path.to_str().unwrap(),
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+        ],
     );
     let out = String::from_utf8(out).unwrap();
     assert_eq!(

@@ -9,6 +9,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rayon::ThreadPool;
 
 use oms_format::manifest::{
     parse_shard_name, shard_name, sort_resources, Digest, HashAlgorithm, Method, Resource,
@@ -17,11 +20,14 @@ use oms_format::manifest::{
 use crate::error::HashError;
 use crate::hasher::StreamHasher;
 use crate::options::HashOptions;
+use crate::prefetch::Prefetch;
 use crate::walk::ModelFile;
 
 const READ_BUFFER: usize = 64 * 1024;
 /// BLAKE3 hashes big reads on several threads; bigger reads amortise the split.
 const BLAKE3_READ_BUFFER: usize = 1024 * 1024;
+/// Streams at least this long get read-ahead from idle threads.
+const READ_AHEAD_MIN: u64 = 16 * 1024 * 1024;
 /// Progress is reported in batches of about this many bytes, to keep the callback cheap.
 const PROGRESS_BATCH: u64 = 1024 * 1024;
 
@@ -58,9 +64,19 @@ pub fn hash_files(
     opts: &HashOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Resource>, HashError> {
+    hash_files_in(None, files, opts, progress)
+}
+
+/// [`hash_files`] on a given pool of `opts.worker_count()` threads (one is made if needed).
+pub(crate) fn hash_files_in(
+    pool: Option<&ThreadPool>,
+    files: &[ModelFile],
+    opts: &HashOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Resource>, HashError> {
     let method = opts.effective_method();
     let tasks = plan(files, method)?;
-    let digests = run(&tasks, opts, progress)?;
+    let digests = run(pool, &tasks, opts, progress)?;
     let algorithm = opts.algorithm_name();
     let mut resources: Vec<Resource> = tasks
         .iter()
@@ -112,6 +128,7 @@ type TaskResult = (usize, Result<Vec<u8>, HashError>);
 
 /// Hashes every task; the digests come back in task order.
 fn run(
+    pool: Option<&ThreadPool>,
     tasks: &[Task<'_>],
     opts: &HashOptions,
     progress: &(dyn Fn(u64) + Sync),
@@ -119,24 +136,31 @@ fn run(
     let mut order: Vec<usize> = (0..tasks.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(tasks.get(i).map_or(0, Task::weight)));
 
+    let workers = opts.worker_count();
+    // BLAKE3 already spreads one stream over the pool (and its helpers must stay free to
+    // steal that work), so read-ahead is for the other algorithms.
+    let read_ahead = workers > 1 && opts.algorithm != HashAlgorithm::Blake3;
+    let streams = Streams::default();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let worker = || {
         let mut reader = Reader::new(opts.algorithm);
         let mut done = Vec::new();
         let mut unreported = 0u64;
+        let mut report = |n| {
+            unreported += n;
+            if unreported >= PROGRESS_BATCH {
+                progress(unreported);
+                unreported = 0;
+            }
+        };
         while !failed.load(Ordering::Relaxed) {
             let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 break;
             };
             let Some(task) = tasks.get(index) else { break };
-            let result = reader.hash(task, &mut |n| {
-                unreported += n;
-                if unreported >= PROGRESS_BATCH {
-                    progress(unreported);
-                    unreported = 0;
-                }
-            });
+            let shared = (read_ahead && task.weight() >= READ_AHEAD_MIN).then_some(&streams);
+            let result = reader.hash(task, shared, &mut report);
             if result.is_err() {
                 failed.store(true, Ordering::Relaxed);
             }
@@ -145,24 +169,28 @@ fn run(
         if unreported > 0 {
             progress(unreported);
         }
+        if read_ahead {
+            streams.help_until_done();
+        }
         done
     };
 
-    let workers = opts.worker_count();
-    let per_worker: Vec<Vec<TaskResult>> =
-        if tasks.len() <= 1 && opts.algorithm != HashAlgorithm::Blake3 || workers == 1 {
-            // Nothing to share: skip starting threads.
-            vec![worker()]
-        } else {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(workers)
-                .build()
-                .map_err(|e| HashError::ThreadPool {
-                    workers,
-                    message: e.to_string(),
-                })?;
-            pool.broadcast(|_| worker())
+    let pool_needed = opts.algorithm == HashAlgorithm::Blake3
+        || workers > 1 && (tasks.len() > 1 || tasks.iter().any(|t| t.weight() >= READ_AHEAD_MIN));
+    let per_worker: Vec<Vec<TaskResult>> = if pool_needed {
+        // Inside the pool, BLAKE3's own parallelism uses these threads, not the global pool.
+        let owned;
+        let pool = match pool {
+            Some(pool) => pool,
+            None => {
+                owned = build_pool(workers)?;
+                &owned
+            }
         };
+        pool.broadcast(|_| worker())
+    } else {
+        vec![worker()]
+    };
 
     let mut digests: Vec<Option<Vec<u8>>> = vec![None; tasks.len()];
     let mut first_error: Option<(usize, HashError)> = None;
@@ -188,6 +216,17 @@ fn run(
     Ok(digests.into_iter().map(Option::unwrap_or_default).collect())
 }
 
+/// A pool of `workers` threads.
+pub(crate) fn build_pool(workers: usize) -> Result<ThreadPool, HashError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .map_err(|e| HashError::ThreadPool {
+            workers,
+            message: e.to_string(),
+        })
+}
+
 /// A thread's reading state: its reusable buffer.
 struct Reader {
     algorithm: HashAlgorithm,
@@ -209,12 +248,28 @@ impl Reader {
     fn hash(
         &mut self,
         task: &Task<'_>,
+        streams: Option<&Streams>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Vec<u8>, HashError> {
         let path = &task.file.path;
         let io_err = |e| HashError::io(path, e);
         let file = open(path).map_err(io_err)?;
         let mut hasher = StreamHasher::new(self.algorithm);
+        if let Some(streams) = streams {
+            let (start, end) = match task.range {
+                Some((start, end)) => (start, Some(end)),
+                None => (0, None),
+            };
+            let stream = Arc::new(Prefetch::new(file, start, end));
+            streams.publish(&stream);
+            let result = stream.stream(start, &mut |data| {
+                hasher.update(data);
+                progress(data.len() as u64);
+            });
+            streams.retire(&stream);
+            result.map_err(io_err)?;
+            return Ok(hasher.finalize());
+        }
         match task.range {
             None => loop {
                 let n = match (&file).read(&mut self.buf) {
@@ -247,6 +302,42 @@ impl Reader {
             }
         }
         Ok(hasher.finalize())
+    }
+}
+
+/// The long streams in progress, which idle threads can read ahead for.
+#[derive(Default)]
+struct Streams {
+    active: Mutex<Vec<Arc<Prefetch>>>,
+}
+
+impl Streams {
+    fn lock(&self) -> MutexGuard<'_, Vec<Arc<Prefetch>>> {
+        self.active.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn publish(&self, stream: &Arc<Prefetch>) {
+        self.lock().push(Arc::clone(stream));
+    }
+
+    fn retire(&self, stream: &Arc<Prefetch>) {
+        self.lock().retain(|s| !Arc::ptr_eq(s, stream));
+    }
+
+    /// Called by a thread with no task left: helps each published stream in turn. Streams are
+    /// started largest first, so by now every long one has been published.
+    fn help_until_done(&self) {
+        let mut helped: Vec<Arc<Prefetch>> = Vec::new();
+        loop {
+            let next = self
+                .lock()
+                .iter()
+                .find(|s| !helped.iter().any(|h| Arc::ptr_eq(h, s)))
+                .cloned();
+            let Some(stream) = next else { return };
+            stream.help();
+            helped.push(stream);
+        }
     }
 }
 

@@ -19,6 +19,7 @@ mod hasher;
 mod ignore;
 mod named;
 mod options;
+mod prefetch;
 mod resolve;
 mod walk;
 
@@ -35,7 +36,8 @@ pub use options::HashOptions;
 pub use resolve::{resolve_cli_ignore_path, resolve_cli_ignore_path_in, resolve_non_strict};
 pub use walk::{list_files, ModelFile};
 
-/// Lists the model's files ([`list_files`]) and hashes them ([`hash_files`]).
+/// Lists the model's files ([`list_files`]) and hashes them ([`hash_files`]), both on one pool
+/// of `opts.workers` threads.
 pub fn hash_model(
     model_path: &Path,
     allow_symlinks: bool,
@@ -43,6 +45,7 @@ pub fn hash_model(
     opts: &HashOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Resource>, HashError> {
-    let files = list_files(model_path, allow_symlinks, ignore)?;
-    hash_files(&files, opts, progress)
+    let pool = hash::build_pool(opts.worker_count())?;
+    let files = pool.install(|| list_files(model_path, allow_symlinks, ignore))?;
+    hash::hash_files_in(Some(&pool), &files, opts, progress)
 }

@@ -7,6 +7,8 @@ use std::ffi::OsString;
 use std::fs::{self, DirEntry, FileType};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::error::HashError;
 use crate::ignore::IgnoreRules;
 
@@ -25,7 +27,7 @@ pub struct ModelFile {
 ///
 /// Directories are never entered through a symlink, whatever `allow_symlinks` says; with it, a
 /// link to a file is kept under the link's own name. Ignored directories are not entered.
-/// The result is in walk order (sorted by name within a directory, depth first); hashing sorts
+/// The result is in walk order (level by level, by name within a directory); hashing sorts
 /// resources in the reference's order.
 ///
 /// Unlike the reference, which silently skips a directory it may not list, an unreadable
@@ -43,51 +45,90 @@ pub fn list_files(
             len: root_meta.len(),
         }]);
     }
+    // Breadth first, one level at a time, the directories of a level listed in parallel (on
+    // the current rayon pool). The order of files and of errors depends only on the tree.
     let mut files = Vec::new();
-    // Depth first with an explicit stack, so deep trees cannot overflow the call stack.
-    // The relative path is `None` below a directory whose name is not UTF-8.
-    let mut stack: Vec<(PathBuf, Option<String>)> =
-        vec![(model_path.to_path_buf(), Some(String::new()))];
-    while let Some((dir, rel)) = stack.pop() {
-        let mut subdirs = Vec::new();
-        for (name, file_type, entry) in sorted_entries(&dir)? {
-            let path = dir.join(&name);
-            let child_rel = match (&rel, name.to_str()) {
-                (Some(r), Some(n)) if r.is_empty() => Some(n.to_string()),
-                (Some(r), Some(n)) => Some(format!("{r}/{n}")),
-                _ => None,
-            };
-            if let Some(cr) = &child_rel {
-                if ignore.contains_exact(cr) {
-                    continue;
-                }
-            }
-            let len = if file_type.is_symlink() {
-                let target = checked_metadata(&path, allow_symlinks)?;
-                if !target.is_file() {
-                    continue; // a link to a directory: like glob, do not enter it
-                }
-                target.len()
-            } else if file_type.is_dir() {
-                subdirs.push((path, child_rel));
-                continue;
-            } else if file_type.is_file() {
-                // fstatat on the open directory: cheaper than a stat by path.
-                entry
-                    .metadata()
-                    .map_err(|_| HashError::NotFileOrDirectory { path: path.clone() })?
-                    .len()
-            } else {
-                return Err(HashError::NotFileOrDirectory { path });
-            };
-            let Some(name) = child_rel else {
-                return Err(HashError::NonUtf8Name { path });
-            };
-            files.push(ModelFile { name, path, len });
+    let mut level = vec![Dir {
+        path: model_path.to_path_buf(),
+        rel: Some(String::new()),
+    }];
+    while !level.is_empty() {
+        let listings: Vec<Result<Listing, HashError>> = if level.len() > 1 {
+            level
+                .par_iter()
+                .map(|dir| list_dir(dir, allow_symlinks, ignore))
+                .collect()
+        } else {
+            level
+                .iter()
+                .map(|dir| list_dir(dir, allow_symlinks, ignore))
+                .collect()
+        };
+        let mut next = Vec::new();
+        for listing in listings {
+            let listing = listing?;
+            files.extend(listing.files);
+            next.extend(listing.subdirs);
         }
-        stack.extend(subdirs.into_iter().rev());
+        level = next;
     }
     Ok(files)
+}
+
+/// A directory to list, with its path relative to the model root (`None` below a directory
+/// whose name is not UTF-8).
+struct Dir {
+    path: PathBuf,
+    rel: Option<String>,
+}
+
+struct Listing {
+    files: Vec<ModelFile>,
+    subdirs: Vec<Dir>,
+}
+
+/// One directory's entries, each ignored, checked, kept or queued in name order.
+fn list_dir(dir: &Dir, allow_symlinks: bool, ignore: &IgnoreRules) -> Result<Listing, HashError> {
+    let mut listing = Listing {
+        files: Vec::new(),
+        subdirs: Vec::new(),
+    };
+    for (name, file_type, entry) in sorted_entries(&dir.path)? {
+        let path = dir.path.join(&name);
+        let rel = match (&dir.rel, name.to_str()) {
+            (Some(r), Some(n)) if r.is_empty() => Some(n.to_string()),
+            (Some(r), Some(n)) => Some(format!("{r}/{n}")),
+            _ => None,
+        };
+        if let Some(r) = &rel {
+            if ignore.contains_exact(r) {
+                continue;
+            }
+        }
+        let len = if file_type.is_symlink() {
+            let target = checked_metadata(&path, allow_symlinks)?;
+            if !target.is_file() {
+                continue; // a link to a directory: like glob, do not enter it
+            }
+            target.len()
+        } else if file_type.is_dir() {
+            listing.subdirs.push(Dir { path, rel });
+            continue;
+        } else if file_type.is_file() {
+            // fstatat on the open directory: cheaper than a stat by path.
+            entry
+                .metadata()
+                .map_err(|_| HashError::NotFileOrDirectory { path: path.clone() })?
+                .len()
+        } else {
+            return Err(HashError::NotFileOrDirectory { path });
+        };
+        let Some(name) = rel else {
+            return Err(HashError::NonUtf8Name { path });
+        };
+        listing.files.push(ModelFile { name, path, len });
+    }
+    Ok(listing)
 }
 
 /// The reference's check of one candidate: refuse a symlink unless allowed, then require a

@@ -294,3 +294,50 @@ fn resolve_cli_ignore_path_with_absolute_arguments() {
     assert_eq!(resolve_cli_ignore_path(&model, &model), None);
     assert_eq!(resolve_cli_ignore_path(tmp.path(), &model), None);
 }
+
+#[test]
+fn long_streams_with_read_ahead_match_single_threaded_hashing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("m");
+    fs::create_dir(&model).unwrap();
+    // Long enough for read-ahead, and not a multiple of its chunk size.
+    let big: Vec<u8> = (0..(17 << 20) + 3u32)
+        .map(|i| (i ^ (i >> 11)) as u8)
+        .collect();
+    fs::write(model.join("big"), &big).unwrap();
+    fs::write(model.join("small"), b"small").unwrap();
+    for alg in [HashAlgorithm::Sha256, HashAlgorithm::Blake2b] {
+        for method in [Method::Files, shards(16 << 20), shards(1_000_000_000)] {
+            let one = hash(
+                &model,
+                &HashOptions {
+                    method,
+                    algorithm: alg,
+                    workers: Some(1),
+                },
+            );
+            for workers in [Some(2), Some(3)] {
+                let many = hash(
+                    &model,
+                    &HashOptions {
+                        method,
+                        algorithm: alg,
+                        workers,
+                    },
+                );
+                assert_eq!(one, many, "{alg} {method:?} {workers:?}");
+            }
+        }
+    }
+    let res = hash(&model, &opts(Method::Files, SHA));
+    assert_eq!(res[0].digest.value, oms_hashing::digest_bytes(SHA, &big));
+    // A single long file: the pool still starts, so a helper can read ahead.
+    let single = hash(
+        &model.join("big"),
+        &HashOptions {
+            workers: Some(2),
+            ..opts(Method::Files, SHA)
+        },
+    );
+    assert_eq!(single[0].digest.value, res[0].digest.value);
+}

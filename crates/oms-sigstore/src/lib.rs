@@ -13,6 +13,8 @@ mod policy;
 mod subject;
 mod timestamps;
 mod trust;
+#[cfg(feature = "tuf")]
+pub mod tuf;
 mod verify;
 
 pub use certificate::CertificateClaims;
@@ -20,4 +22,8 @@ pub use error::SigstoreError;
 pub use inspect::{inspect_bundle, BundleInfo, TlogEntryInfo};
 pub use policy::{IdentityPolicy, PolicyMatch, StringMatcher};
 pub use trust::{TrustMaterial, TrustSource, CLIENT_TRUST_CONFIG_MEDIA_TYPE};
+#[cfg(feature = "tuf")]
+pub use tuf::{
+    load_trust_material, refresh_trusted_root, TrustRefresh, TufError, TufOptions, TufRefresh,
+};
 pub use verify::{verify_bundle, TimeSource, VerifiedBundle, VerifiedTime};

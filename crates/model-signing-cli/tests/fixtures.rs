@@ -387,7 +387,9 @@ fn oms_spec_invalid_vectors_are_rejected_by_verify_certificate() {
 }
 
 #[test]
-fn oms_spec_wrong_predicate_is_rejected_naming_the_predicate_type() {
+fn oms_spec_wrong_predicate_is_rejected_by_the_signature_check() {
+    // The vector's payload was edited after signing, so the signature fails before the
+    // predicate type is looked at (the reference fails there too, with an empty message).
     Run::ours()
         .cwd(vectors())
         .args(["verify", "key", "--signature"])
@@ -397,7 +399,7 @@ fn oms_spec_wrong_predicate_is_rejected_naming_the_predicate_type() {
         .arg("v1.1.0-elliptic-key")
         .run()
         .failed()
-        .stderr_names("predicate");
+        .stderr_names("signature");
 }
 
 // --- sigstore ------------------------------------------------------------------------------

@@ -17,6 +17,18 @@ const METHODS: [&str; 7] = [
 /// Global options (before the subcommand) that take a separate value.
 const GLOBAL_OPTIONS_WITH_VALUE: [&str; 1] = ["--log-level"];
 
+/// Whether `--version` comes before the subcommand (click's eager version option: it wins
+/// over everything after it).
+pub fn wants_version(args: &[OsString]) -> bool {
+    let end = find_subcommand(args).unwrap_or(args.len());
+    args.iter().take(end).skip(1).any(|arg| arg == "--version")
+}
+
+/// The reference's (click's) `--version` text.
+pub fn version_text() -> String {
+    format!("model_signing, version {}", env!("CARGO_PKG_VERSION"))
+}
+
 /// Applies both rewrites: option spelling, then the default `sigstore` method.
 pub fn rewrite(args: Vec<OsString>) -> Vec<OsString> {
     insert_default_method(normalize_option_names(args))
@@ -147,6 +159,20 @@ mod tests {
         assert_eq!(
             rewritten("ms --log_level=debug verify m"),
             "ms --log-level=debug verify sigstore m"
+        );
+    }
+
+    #[test]
+    fn version_only_before_the_subcommand() {
+        assert!(wants_version(&argv("ms --version")));
+        assert!(wants_version(&argv(
+            "ms --log-level info --version sign key"
+        )));
+        assert!(!wants_version(&argv("ms sign key m --version")));
+        assert!(!wants_version(&argv("ms digest m")));
+        assert_eq!(
+            version_text(),
+            format!("model_signing, version {}", env!("CARGO_PKG_VERSION"))
         );
     }
 

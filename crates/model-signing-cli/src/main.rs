@@ -5,7 +5,12 @@
 mod args;
 mod argv;
 mod commands;
+mod ignore;
 mod logging;
+mod output;
+mod password;
+mod progress;
+mod time;
 
 use std::process::ExitCode;
 
@@ -13,8 +18,12 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let argv = argv::rewrite(std::env::args_os().collect());
-    // Usage errors exit 2, --help/--version exit 0, both inside clap.
+    if argv::wants_version(&argv) {
+        println!("{}", argv::version_text());
+        return ExitCode::SUCCESS;
+    }
+    // Usage errors exit 2 and --help exits 0, inside clap.
     let cli = args::Cli::try_parse_from(argv).unwrap_or_else(|err| err.exit());
     logging::init(cli.log_level);
-    commands::run(cli.command)
+    ExitCode::from(commands::run(&cli.command).code())
 }

@@ -66,7 +66,7 @@ pub struct HashingArgs {
     pub workers: Option<usize>,
 }
 
-fn parse_workers(text: &str) -> Result<usize, String> {
+pub(super) fn parse_workers(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(0) => Err("must be at least 1".to_owned()),
         Ok(n) => Ok(n),

@@ -6,22 +6,17 @@ mod sign;
 mod tools;
 mod verify;
 
-pub use common::{HashAlgorithmArg, HashingArgs, MethodArg, ModelArgs, OutputFormat};
-pub use sign::{
-    SignCertificateArgs, SignCommon, SignKeyArgs, SignMethod, SignPkcs11CertificateArgs,
-    SignPkcs11KeyArgs, SignSigstoreArgs,
-};
+pub use common::{HashAlgorithmArg, HashingArgs, MethodArg, OutputFormat};
+pub use sign::{SignCommon, SignMethod, SignSigstoreArgs};
 pub use tools::{DemoArgs, DigestArgs, InspectArgs};
-pub use verify::{
-    VerifyCertificateArgs, VerifyCommon, VerifyKeyArgs, VerifyMethod, VerifySigstoreArgs,
-};
+pub use verify::{VerifyCommon, VerifyMethod, VerifySigstoreArgs};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser, PartialEq)]
 #[command(
     name = "model_signing",
-    version,
+    disable_version_flag = true,
     about = "ML model signing and verification.",
     long_about = "ML model signing and verification.\n\n\
                   Use each subcommand's `--help` option for details on each mode.",
@@ -39,6 +34,11 @@ pub struct Cli {
         hide_possible_values = true
     )]
     pub log_level: LogLevel,
+
+    /// Show the version and exit.
+    // Answered before parsing (see `argv::wants_version`); declared here for --help.
+    #[arg(long = "version")]
+    pub version: bool,
 
     #[command(subcommand)]
     pub command: Command,

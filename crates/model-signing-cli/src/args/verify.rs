@@ -53,6 +53,10 @@ pub struct VerifyCommon {
     /// `json` prints the verification report as JSON on stdout.
     #[arg(long = "output", value_enum, default_value = "text")]
     pub output: OutputFormat,
+
+    /// Number of hashing threads (default: all cores).
+    #[arg(long = "workers", value_name = "N", value_parser = super::common::parse_workers)]
+    pub workers: Option<usize>,
 }
 
 #[derive(Debug, Args, PartialEq)]
@@ -64,7 +68,8 @@ pub struct VerifySigstoreArgs {
     #[arg(
         long = "identity",
         value_name = "IDENTITY",
-        required_unless_present = "identity_regexp"
+        required_unless_present = "identity_regexp",
+        conflicts_with = "identity_regexp"
     )]
     pub identity: Option<String>,
 
@@ -72,7 +77,8 @@ pub struct VerifySigstoreArgs {
     #[arg(
         long = "identity-provider",
         value_name = "IDENTITY_PROVIDER",
-        required_unless_present = "identity_provider_regexp"
+        required_unless_present = "identity_provider_regexp",
+        conflicts_with = "identity_provider_regexp"
     )]
     pub identity_provider: Option<String>,
 

@@ -1,10 +1,21 @@
-//! One module per subcommand; each returns the process exit code.
+//! One module per subcommand. Each `run` prints its outcome and returns the exit status.
 
-use std::process::ExitCode;
+mod demo;
+mod digest;
+mod inspect;
+mod sign;
+mod sigstore;
+mod verify;
 
 use crate::args::Command;
+use crate::output::Status;
 
-pub fn run(command: Command) -> ExitCode {
-    let _ = command;
-    ExitCode::FAILURE
+pub fn run(command: &Command) -> Status {
+    match command {
+        Command::Sign { method } => sign::run(method),
+        Command::Verify { method } => verify::run(method),
+        Command::Digest(args) => digest::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Demo(args) => demo::run(args),
+    }
 }

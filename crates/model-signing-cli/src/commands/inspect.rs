@@ -1,0 +1,289 @@
+//! `model_signing inspect SIGNATURE`: what a signature claims, for people. Nothing is verified
+//! and the output says so first.
+
+use std::collections::BTreeSet;
+use std::fmt::Display;
+
+use oms_format::bundle::{parse_bundle, Bundle, VerificationMaterial};
+use oms_format::manifest::parse_shard_name;
+use oms_format::statement::{
+    parse_statement, SignedStatement, LEGACY_PREDICATE_TYPE, PREDICATE_TYPE,
+};
+use oms_format::{Manifest, Method};
+use oms_keys::certificate::fingerprint_sha256;
+use oms_sigstore::{inspect_bundle, BundleInfo, CertificateClaims};
+
+use crate::args::InspectArgs;
+use crate::output::{self, Status};
+use crate::time::utc_text;
+
+pub const NOT_VERIFIED: &str =
+    "NOT VERIFIED: this shows what the signature claims; no signature, signer or file was checked.";
+pub const INSPECT_FAILED: &str = "Inspecting signature failed";
+
+pub fn run(args: &InspectArgs) -> Status {
+    let bytes = match std::fs::read(&args.signature) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            let message = format!("cannot read {}: {err}", args.signature.display());
+            return output::failure(INSPECT_FAILED, &message);
+        }
+    };
+    match describe(&bytes) {
+        Ok(lines) => {
+            println!("{NOT_VERIFIED}");
+            println!("{:<18}{}", "Signature:", args.signature.display());
+            for line in lines {
+                println!("{line}");
+            }
+            Status::Success
+        }
+        Err(err) => output::failure(INSPECT_FAILED, &err),
+    }
+}
+
+/// The description's lines (everything after the banner and the file name).
+pub fn describe(bytes: &[u8]) -> Result<Vec<String>, String> {
+    let bundle = parse_bundle(bytes).map_err(|e| e.to_string())?;
+    let mut lines = Vec::new();
+    line(&mut lines, "Bundle:", &bundle.media_type);
+    describe_signer(&mut lines, &bundle, bytes);
+    match parse_statement(&bundle.envelope.payload) {
+        Ok(statement) => describe_statement(&mut lines, &statement),
+        Err(err) => line(&mut lines, "Payload:", format!("unreadable: {err}")),
+    }
+    Ok(lines)
+}
+
+fn line(lines: &mut Vec<String>, label: &str, value: impl Display) {
+    lines.push(format!("{label:<18}{value}"));
+}
+
+fn describe_signer(lines: &mut Vec<String>, bundle: &Bundle, bytes: &[u8]) {
+    match &bundle.verification_material {
+        VerificationMaterial::PublicKey { hint } => {
+            line(
+                lines,
+                "Method:",
+                "key (verify with `model_signing verify key`)",
+            );
+            let hint = hint.as_deref().unwrap_or("(none: older bundle format)");
+            line(lines, "Public key hint:", hint);
+        }
+        VerificationMaterial::X509CertificateChain(chain) => {
+            line(
+                lines,
+                "Method:",
+                "certificate (verify with `model_signing verify certificate`)",
+            );
+            if let Some(leaf) = chain.first() {
+                line(
+                    lines,
+                    "Leaf certificate:",
+                    format!("sha256 {}", fingerprint_sha256(leaf)),
+                );
+            }
+            line(lines, "Chain length:", chain.len());
+            describe_certificate(lines, bytes);
+        }
+        VerificationMaterial::Certificate(leaf) => {
+            line(
+                lines,
+                "Method:",
+                "sigstore (verify with `model_signing verify sigstore`)",
+            );
+            line(
+                lines,
+                "Leaf certificate:",
+                format!("sha256 {}", fingerprint_sha256(leaf)),
+            );
+            describe_certificate(lines, bytes);
+        }
+    }
+}
+
+/// Leaf claims and log entries, from the lenient Sigstore reader.
+fn describe_certificate(lines: &mut Vec<String>, bytes: &[u8]) {
+    match inspect_bundle(bytes) {
+        Ok(info) => {
+            if let Some(claims) = &info.certificate {
+                describe_claims(lines, claims);
+            }
+            describe_log(lines, &info);
+        }
+        Err(err) => line(lines, "Certificate:", format!("unreadable: {err}")),
+    }
+}
+
+fn describe_claims(lines: &mut Vec<String>, claims: &CertificateClaims) {
+    if !claims.sans.is_empty() {
+        line(lines, "Identity:", claims.sans.join(", "));
+    }
+    if let Some(issuer) = claims.issuer() {
+        line(lines, "OIDC issuer:", issuer);
+    }
+    let repository = claims
+        .source_repository_uri
+        .as_ref()
+        .or(claims.github_workflow_repository.as_ref());
+    if let Some(repository) = repository {
+        line(lines, "Source repository:", repository);
+    }
+    let git_ref = claims
+        .source_repository_ref
+        .as_ref()
+        .or(claims.github_workflow_ref.as_ref());
+    if let Some(git_ref) = git_ref {
+        line(lines, "Source ref:", git_ref);
+    }
+    line(
+        lines,
+        "Valid:",
+        format!(
+            "{} to {}",
+            utc_text(claims.not_before),
+            utc_text(claims.not_after)
+        ),
+    );
+}
+
+fn describe_log(lines: &mut Vec<String>, info: &BundleInfo) {
+    for entry in &info.tlog_entries {
+        let time = match entry.integrated_time {
+            Some(seconds) if seconds > 0 => format!(", integrated {}", utc_text(seconds)),
+            _ => String::new(),
+        };
+        line(
+            lines,
+            "Log entry:",
+            format!(
+                "index {} ({} {}{time})",
+                entry.log_index, entry.kind, entry.version
+            ),
+        );
+    }
+    if info.rfc3161_timestamps > 0 {
+        line(lines, "Timestamps:", info.rfc3161_timestamps);
+    }
+}
+
+fn describe_statement(lines: &mut Vec<String>, statement: &SignedStatement) {
+    let manifest = &statement.manifest;
+    let predicate = if statement.legacy {
+        LEGACY_PREDICATE_TYPE
+    } else {
+        PREDICATE_TYPE
+    };
+    line(lines, "Predicate:", predicate);
+    line(lines, "Model name:", &manifest.model_name);
+    let serialization = &manifest.serialization;
+    let method = match serialization.method {
+        Method::Files => "files".to_owned(),
+        Method::Shards { shard_size } => format!("shards of {shard_size} bytes"),
+    };
+    line(lines, "Serialization:", method);
+    line(lines, "Hash:", serialization.hash_type);
+    line(lines, "Allow symlinks:", serialization.allow_symlinks);
+    if !serialization.ignore_paths.is_empty() {
+        line(
+            lines,
+            "Ignore paths:",
+            serialization.ignore_paths.join(", "),
+        );
+    }
+    line(
+        lines,
+        "Root digest:",
+        output::root_digest_line(&statement.subject_digest),
+    );
+    line(lines, "Files:", file_count(manifest));
+    if matches!(serialization.method, Method::Shards { .. }) {
+        line(lines, "Shards:", manifest.resources.len());
+    }
+}
+
+/// Files the signature covers (shards of one file count once).
+fn file_count(manifest: &Manifest) -> usize {
+    match manifest.serialization.method {
+        Method::Files => manifest.resources.len(),
+        Method::Shards { .. } => manifest
+            .resources
+            .iter()
+            .map(|r| match parse_shard_name(&r.name) {
+                Ok((path, _, _)) => path,
+                Err(_) => r.name.as_str(),
+            })
+            .collect::<BTreeSet<_>>()
+            .len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURES: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/model-transparency"
+    );
+
+    fn describe_fixture(name: &str) -> Vec<String> {
+        let bytes = std::fs::read(format!("{FIXTURES}/{name}/model.sig")).unwrap();
+        describe(&bytes).unwrap()
+    }
+
+    #[test]
+    fn key_bundle() {
+        assert_eq!(
+            describe_fixture("v1.0.0-elliptic-key"),
+            [
+                "Bundle:           application/vnd.dev.sigstore.bundle.v0.3+json",
+                "Method:           key (verify with `model_signing verify key`)",
+                "Public key hint:  (none: older bundle format)",
+                "Predicate:        https://model_signing/signature/v1.0",
+                "Model name:       signme-1",
+                "Serialization:    files",
+                "Hash:             sha256",
+                "Allow symlinks:   false",
+                "Root digest:      sha256:afa48c8674afe334b8a7dea34f7b46ab256e9255edf8da2132792341b667a45b",
+                "Files:            1",
+            ]
+        );
+    }
+
+    #[test]
+    fn keyless_bundle() {
+        let lines = describe_fixture("v1.1.0-sigstore");
+        let expected_prefix = [
+            "Bundle:           application/vnd.dev.sigstore.bundle.v0.3+json",
+            "Method:           sigstore (verify with `model_signing verify sigstore`)",
+            "Leaf certificate: sha256 22:C8:C0:13:F7:30:32:8F:07:96:99:A4:60:18:EE:71:C4:2C:E3:30:8A:17:7E:24:09:22:73:C2:29:F0:1F:2F",
+            "Identity:         stefanb@us.ibm.com",
+            "OIDC issuer:      https://sigstore.verify.ibm.com/oauth2",
+            "Valid:            2025-10-10 02:12:19 UTC to 2025-10-10 02:22:19 UTC",
+            "Log entry:        index 598151086 (dsse 0.0.1, integrated 2025-10-10 02:12:20 UTC)",
+            "Timestamps:       1",
+        ];
+        assert_eq!(lines[..expected_prefix.len()], expected_prefix);
+        assert_eq!(
+            lines.last().map(String::as_str),
+            Some("Files:            2")
+        );
+    }
+
+    #[test]
+    fn legacy_certificate_bundle() {
+        let lines = describe_fixture("v0.2.0-certificate");
+        assert!(lines.contains(&"Chain length:     2".to_owned()));
+        assert!(lines.contains(&"Predicate:        https://model_signing/Digests/v0.1".to_owned()));
+        assert!(lines.contains(&"Model name:       compat-undefined-not-present".to_owned()));
+    }
+
+    #[test]
+    fn not_a_bundle() {
+        assert_eq!(
+            describe(b"{}").unwrap_err(),
+            "bundle field `mediaType` is missing"
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! `model_signing verify <method>`: check the signature and signer, then the model's files.
+
+use std::io::Write;
+use std::path::Path;
+
+use model_signing::verifiers::{CertificateVerifier, KeyVerifier};
+use model_signing::{
+    verify_model, BundleVerifier, Error, VerificationReport, VerifiedModel, VerifyOptions,
+};
+
+use crate::args::{OutputFormat, VerifyCommon, VerifyMethod};
+use crate::commands::sigstore;
+use crate::ignore::cli_ignore_paths;
+use crate::output::{self, Status};
+use crate::progress::HashProgress;
+
+pub fn run(method: &VerifyMethod) -> Status {
+    let common = method.common();
+    let progress = HashProgress::for_model(&common.model.model_path);
+    let result = execute(method, &progress);
+    progress.finish();
+    report(&result, common.output)
+}
+
+/// Verifies without printing anything.
+pub fn execute(method: &VerifyMethod, progress: &HashProgress) -> Result<VerifiedModel, Error> {
+    let common = method.common();
+    let verifier = verifier(method)?;
+    let bundle = read_signature(&common.signature)?;
+    let advance = |bytes: u64| progress.advance(bytes);
+    verify_model(
+        &common.model.model_path,
+        &bundle,
+        verifier.as_ref(),
+        &options(common),
+        &advance,
+    )
+}
+
+/// Prints the outcome: the reference's lines for text, the report on stdout for JSON.
+pub fn report(result: &Result<VerifiedModel, Error>, format: OutputFormat) -> Status {
+    report_to(
+        result,
+        format,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    )
+}
+
+/// [`report`] onto the given streams.
+pub fn report_to(
+    result: &Result<VerifiedModel, Error>,
+    format: OutputFormat,
+    out: &mut dyn Write,
+    err_out: &mut dyn Write,
+) -> Status {
+    let json = format == OutputFormat::Json;
+    // A closed stdout or stderr cannot be reported anywhere; the exit status still is.
+    match result {
+        Ok(verified) => {
+            let notes_out: &mut dyn Write = if json { &mut *err_out } else { &mut *out };
+            let _ = output::write_verifier_notes(notes_out, &verified.warnings);
+            tracing::debug!("signed by {}", verified.signer);
+            let _ = if json {
+                writeln!(
+                    out,
+                    "{}",
+                    output::report_json(&VerificationReport::default())
+                )
+            } else {
+                writeln!(out, "{}", output::VERIFY_OK)
+            };
+            Status::Success
+        }
+        Err(err) => {
+            if let (Error::Mismatch(mismatch), true) = (err, json) {
+                let _ = writeln!(out, "{}", output::report_json(mismatch));
+            }
+            let _ = writeln!(err_out, "{}: {err}", output::VERIFY_FAILED);
+            Status::Failure
+        }
+    }
+}
+
+fn verifier(method: &VerifyMethod) -> Result<Box<dyn BundleVerifier>, Error> {
+    Ok(match method {
+        VerifyMethod::Sigstore(args) => sigstore::verifier(args)?,
+        VerifyMethod::Key(args) => Box::new(KeyVerifier::from_pem_file(&args.public_key)?),
+        VerifyMethod::Certificate(args) => Box::new(CertificateVerifier::from_files(
+            &args.certificate_chain,
+            args.log_fingerprints,
+        )?),
+    })
+}
+
+pub fn options(common: &VerifyCommon) -> VerifyOptions {
+    let model = &common.model;
+    VerifyOptions {
+        extra_ignore_paths: cli_ignore_paths(
+            &model.model_path,
+            &model.ignore_paths,
+            Some(&common.signature),
+        ),
+        ignore_git_paths: model.ignore_git_paths(),
+        allow_symlinks: model.allow_symlinks,
+        ignore_unsigned_files: common.ignore_unsigned_files,
+        workers: common.workers,
+    }
+}
+
+fn read_signature(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use model_signing::{ChangedResource, Digest};
+
+    use super::*;
+
+    fn mismatch() -> Result<VerifiedModel, Error> {
+        Err(Error::Mismatch(Box::new(VerificationReport {
+            added: vec!["new".into()],
+            missing: vec![],
+            changed: vec![ChangedResource {
+                name: "w".into(),
+                expected: Digest::new("sha256", vec![1]),
+                actual: Digest::new("sha256", vec![2]),
+            }],
+        })))
+    }
+
+    fn printed(
+        result: &Result<VerifiedModel, Error>,
+        format: OutputFormat,
+    ) -> (Status, String, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let status = report_to(result, format, &mut out, &mut err);
+        (
+            status,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    #[test]
+    fn text_mismatch_goes_to_stderr() {
+        let (status, out, err) = printed(&mismatch(), OutputFormat::Text);
+        assert_eq!(status, Status::Failure);
+        assert_eq!(out, "");
+        assert_eq!(
+            err,
+            "Verification failed with error: Signature mismatch: the model differs from what was \
+             signed (1 added, 0 missing, 1 changed)\n  added:   new (not in the signature)\n  \
+             changed: w\n           expected sha256:01\n           actual   sha256:02\n"
+        );
+    }
+
+    #[test]
+    fn json_mismatch_prints_the_report_on_stdout() {
+        let (status, out, err) = printed(&mismatch(), OutputFormat::Json);
+        assert_eq!(status, Status::Failure);
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "match": false,
+                "added": ["new"],
+                "missing": [],
+                "changed": [{
+                    "name": "w",
+                    "expected": {"algorithm": "sha256", "digest": "01"},
+                    "actual": {"algorithm": "sha256", "digest": "02"},
+                }],
+            })
+        );
+        assert!(err.starts_with("Verification failed with error: Signature mismatch"));
+    }
+
+    #[test]
+    fn other_failures_print_nothing_on_stdout() {
+        let result = Err(Error::Verify(model_signing::VerifyError::NoSignature));
+        for format in [OutputFormat::Text, OutputFormat::Json] {
+            let (status, out, err) = printed(&result, format);
+            assert_eq!(status, Status::Failure);
+            assert_eq!(out, "");
+            assert_eq!(
+                err,
+                "Verification failed with error: the bundle's DSSE envelope has no signature\n"
+            );
+        }
+    }
+}

@@ -230,6 +230,12 @@ pub enum SigstoreError {
         detail: String,
     },
 
+    // ---- signing --------------------------------------------------------------------
+    /// Keyless signing failed (service selection, identity token, Fulcio, Rekor, TSA).
+    #[cfg(feature = "sign")]
+    #[error(transparent)]
+    Signing(#[from] crate::sign::SigningError),
+
     /// A failure sigstore-verify reported that fits none of the above.
     #[error("Sigstore verification failed: {detail}")]
     Other {

@@ -3,13 +3,15 @@
 //! over the pinned `sigstore-*` 0.15.1 crates so their API churn stays here.
 //!
 //! Layout: `trust` (what to believe), `certificate` (leaf claims), `policy` (who
-//! may sign), `verify` / `inspect` (bundles), `error`. Keyless signing will live in
-//! a `sign` module next to `verify`.
+//! may sign), `verify` / `inspect` (bundles), `error`; `sign` (feature `sign`,
+//! on by default) is keyless signing.
 
 mod certificate;
 mod error;
 mod inspect;
 mod policy;
+#[cfg(feature = "sign")]
+pub mod sign;
 mod subject;
 mod timestamps;
 mod trust;
@@ -21,6 +23,8 @@ pub use certificate::CertificateClaims;
 pub use error::SigstoreError;
 pub use inspect::{inspect_bundle, BundleInfo, TlogEntryInfo};
 pub use policy::{IdentityPolicy, PolicyMatch, StringMatcher};
+#[cfg(feature = "sign")]
+pub use sign::{sign_statement, sign_statement_with, SignOptions, SigningError};
 pub use trust::{TrustMaterial, TrustSource, CLIENT_TRUST_CONFIG_MEDIA_TYPE};
 #[cfg(feature = "tuf")]
 pub use tuf::{

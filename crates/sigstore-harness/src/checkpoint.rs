@@ -47,7 +47,11 @@ fn checkpoint(
     if corrupt {
         crate::faults::corrupt_signature(&mut signature);
     }
-    let mut blob = key.key_id().get(..4).map(<[u8]>::to_vec).unwrap_or_default();
+    let mut blob = key
+        .key_id()
+        .get(..4)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
     blob.extend(signature);
     format!("{body}\n\u{2014} {name} {}\n", STANDARD.encode(blob))
 }

@@ -98,7 +98,10 @@ impl Harness {
             "rekor.harness.local - 1193050959916656506".into(),
             "rekor.harness.local".into(),
         );
-        let log_v2 = Log::new("rekor-v2.harness.local".into(), "rekor-v2.harness.local".into());
+        let log_v2 = Log::new(
+            "rekor-v2.harness.local".into(),
+            "rekor-v2.harness.local".into(),
+        );
         let state = Arc::new(State {
             urls,
             rekor_v1_public: log_v1.key.public(),
@@ -149,7 +152,8 @@ impl Harness {
     /// A ClientTrustConfig whose signing config selects Rekor `rekor_major`
     /// (1 or 2); the trusted root always lists both logs.
     pub fn trust_config_json(&self, rekor_major: u32) -> String {
-        trust_config::client_trust_config(&self.state.urls, &self.material(), rekor_major).to_string()
+        trust_config::client_trust_config(&self.state.urls, &self.material(), rekor_major)
+            .to_string()
     }
 
     /// The trusted root alone.
@@ -159,8 +163,12 @@ impl Harness {
 
     /// The signing config alone.
     pub fn signing_config_json(&self, rekor_major: u32) -> String {
-        trust_config::signing_config(&self.state.urls, rekor_major, self.state.fulcio.root.not_before)
-            .to_string()
+        trust_config::signing_config(
+            &self.state.urls,
+            rekor_major,
+            self.state.fulcio.root.not_before,
+        )
+        .to_string()
     }
 
     /// Activate a fault (see [`Fault`]); it stays until [`Harness::clear_faults`].
@@ -191,7 +199,10 @@ impl Harness {
     fn material(&self) -> TrustMaterial {
         let s = &self.state;
         TrustMaterial {
-            fulcio_chain: vec![s.fulcio.intermediate.cert_der.clone(), s.fulcio.root.cert_der.clone()],
+            fulcio_chain: vec![
+                s.fulcio.intermediate.cert_der.clone(),
+                s.fulcio.root.cert_der.clone(),
+            ],
             ct_log: s.fulcio.ct_log.public(),
             rekor_v1: s.rekor_v1_public.clone(),
             rekor_v2: s.rekor_v2_public.clone(),
@@ -252,7 +263,10 @@ fn fulcio_route(state: &State, request: &HttpRequest) -> Result<HttpResponse, Ha
     })
 }
 
-fn lock<'a>(log: &'a Mutex<Log>, what: &'static str) -> Result<std::sync::MutexGuard<'a, Log>, HarnessError> {
+fn lock<'a>(
+    log: &'a Mutex<Log>,
+    what: &'static str,
+) -> Result<std::sync::MutexGuard<'a, Log>, HarnessError> {
     log.lock()
         .map_err(|_| HarnessError::bad(what, "log state poisoned by an earlier panic"))
 }

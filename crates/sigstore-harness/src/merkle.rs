@@ -100,7 +100,13 @@ mod tests {
     use super::*;
 
     /// RFC 9162 §2.1.3.2 verification, written independently of the builder.
-    fn verify(leaf: [u8; 32], index: u64, size: u64, path: &[[u8; 32]], expected: [u8; 32]) -> bool {
+    fn verify(
+        leaf: [u8; 32],
+        index: u64,
+        size: u64,
+        path: &[[u8; 32]],
+        expected: [u8; 32],
+    ) -> bool {
         if index >= size {
             return false;
         }
@@ -135,7 +141,13 @@ mod tests {
             assert_eq!(inclusion.tree_size, u64::from(n) + 1);
             for i in 0..tree.leaves.len() {
                 let path = inclusion_path(i, &tree.leaves);
-                assert!(verify(tree.leaves[i], i as u64, tree.size(), &path, inclusion.root));
+                assert!(verify(
+                    tree.leaves[i],
+                    i as u64,
+                    tree.size(),
+                    &path,
+                    inclusion.root
+                ));
             }
         }
     }

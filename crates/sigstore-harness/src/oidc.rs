@@ -144,11 +144,15 @@ impl OidcIssuer {
             .decode(signature)
             .ok()
             .and_then(|bytes| Signature::from_slice(&bytes).ok())
-            .ok_or_else(|| HarnessError::unauthorized(EP, "signature is not a 64-byte ES256 value"))?;
+            .ok_or_else(|| {
+                HarnessError::unauthorized(EP, "signature is not a 64-byte ES256 value")
+            })?;
         let key = VerifyingKey::from_public_key_der(&self.key.spki_der())
             .map_err(|e| HarnessError::unauthorized(EP, e.to_string()))?;
         key.verify(format!("{header}.{payload}").as_bytes(), &signature)
-            .map_err(|_| HarnessError::unauthorized(EP, "signature not made by the harness issuer"))?;
+            .map_err(|_| {
+                HarnessError::unauthorized(EP, "signature not made by the harness issuer")
+            })?;
         let claims: Value = URL_SAFE_NO_PAD
             .decode(payload)
             .ok()
@@ -175,7 +179,10 @@ impl OidcIssuer {
         let now = now_secs();
         let exp = claims["exp"].as_i64().unwrap_or_default();
         if exp <= now {
-            return Err(HarnessError::unauthorized(EP, format!("token expired at {exp}")));
+            return Err(HarnessError::unauthorized(
+                EP,
+                format!("token expired at {exp}"),
+            ));
         }
         if let Some(email) = claims["email"].as_str() {
             if claims["email_verified"] != Value::Bool(true) {
@@ -259,11 +266,17 @@ mod tests {
         let mut spec = TokenSpec::new("a@b.c", ISS);
         spec.email_verified = false;
         assert_eq!(
-            issuer.verify(&issuer.mint(&spec), ISS).unwrap_err().to_string(),
+            issuer
+                .verify(&issuer.mint(&spec), ISS)
+                .unwrap_err()
+                .to_string(),
             "oidc token: unauthorized: email_verified is not true"
         );
         assert_eq!(
-            issuer.verify(&issuer.mint_token("a@b.c", "http://x"), ISS).unwrap_err().to_string(),
+            issuer
+                .verify(&issuer.mint_token("a@b.c", "http://x"), ISS)
+                .unwrap_err()
+                .to_string(),
             "oidc token: unauthorized: iss is \"http://x\", expected \"http://127.0.0.1:1\""
         );
     }

@@ -159,7 +159,9 @@ pub fn extension<T: Encode + AssociatedOid>(
     raw_extension(
         T::OID,
         critical,
-        value.to_der().map_err(HarnessError::der("extension value"))?,
+        value
+            .to_der()
+            .map_err(HarnessError::der("extension value"))?,
     )
 }
 
@@ -178,11 +180,7 @@ pub fn raw_extension(
 
 /// A key identifier derived from the SPKI (any stable 20 bytes will do).
 pub fn key_identifier(spki_der: &[u8]) -> Vec<u8> {
-    Sha256::digest(spki_der)
-        .iter()
-        .take(20)
-        .copied()
-        .collect()
+    Sha256::digest(spki_der).iter().take(20).copied().collect()
 }
 
 /// Everything that goes into a TBS certificate.
@@ -231,7 +229,10 @@ pub fn tbs_certificate(params: &CertParams, issuer: &Name) -> Result<TbsCertific
 }
 
 /// Sign a TBS certificate with the issuer key; returns the DER certificate.
-pub fn sign_certificate(tbs: TbsCertificate, issuer_key: &KeyPair) -> Result<Vec<u8>, HarnessError> {
+pub fn sign_certificate(
+    tbs: TbsCertificate,
+    issuer_key: &KeyPair,
+) -> Result<Vec<u8>, HarnessError> {
     let tbs_der = tbs.to_der().map_err(HarnessError::der("TBS certificate"))?;
     let signature = issuer_key.sign_der(&tbs_der);
     let cert = Certificate {
@@ -248,10 +249,7 @@ fn ca_extensions(
     path_len: Option<u8>,
 ) -> Result<Vec<Extension>, HarnessError> {
     let mut extensions = vec![
-        extension(
-            &KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign),
-            true,
-        )?,
+        extension(&KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign), true)?,
         extension(
             &BasicConstraints {
                 ca: true,
@@ -413,7 +411,9 @@ mod tests {
     fn pem_round_trips_with_64_columns() {
         let der: Vec<u8> = (0..=255u8).collect();
         let text = pem("CERTIFICATE", &der);
-        assert!(text.lines().all(|l| l.len() <= 64 || l.starts_with("-----")));
+        assert!(text
+            .lines()
+            .all(|l| l.len() <= 64 || l.starts_with("-----")));
         assert!(text.ends_with("-----END CERTIFICATE-----\n"));
         assert_eq!(pem_decode("CERTIFICATE", &text).unwrap(), der);
     }

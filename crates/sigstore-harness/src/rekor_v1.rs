@@ -93,7 +93,9 @@ fn dsse_body(spec: &Value, foreign: bool) -> Result<Value, HarnessError> {
 
 /// The canonical `hashedrekord` 0.0.1 body for a proposed entry.
 fn hashedrekord_body(spec: &Value, foreign: bool) -> Result<Value, HarnessError> {
-    let algorithm = spec["data"]["hash"]["algorithm"].as_str().unwrap_or_default();
+    let algorithm = spec["data"]["hash"]["algorithm"]
+        .as_str()
+        .unwrap_or_default();
     if algorithm != "sha256" {
         return Err(HarnessError::bad(
             EP,
@@ -147,7 +149,9 @@ pub fn create_entry(
         _ => {
             return Err(HarnessError::bad(
                 EP,
-                format!("unsupported entry {kind:?} {version:?}, expected dsse or hashedrekord 0.0.1"),
+                format!(
+                    "unsupported entry {kind:?} {version:?}, expected dsse or hashedrekord 0.0.1"
+                ),
             ))
         }
     };

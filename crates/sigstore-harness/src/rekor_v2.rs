@@ -32,12 +32,19 @@ fn verifier(value: &Value, field: &str) -> Result<(Verifier509, Value), HarnessE
         ));
     }
     if value["x509Certificate"].is_object() {
-        let der = decode(&value["x509Certificate"]["rawBytes"], &format!("{field}.x509Certificate.rawBytes"))?;
+        let der = decode(
+            &value["x509Certificate"]["rawBytes"],
+            &format!("{field}.x509Certificate.rawBytes"),
+        )?;
         let logged = json!({"keyDetails": KEY_DETAILS, "x509Certificate": {"rawBytes": STANDARD.encode(&der)}});
         Ok((Verifier509::Certificate(der), logged))
     } else {
-        let der = decode(&value["publicKey"]["rawBytes"], &format!("{field}.publicKey.rawBytes"))?;
-        let logged = json!({"keyDetails": KEY_DETAILS, "publicKey": {"rawBytes": STANDARD.encode(&der)}});
+        let der = decode(
+            &value["publicKey"]["rawBytes"],
+            &format!("{field}.publicKey.rawBytes"),
+        )?;
+        let logged =
+            json!({"keyDetails": KEY_DETAILS, "publicKey": {"rawBytes": STANDARD.encode(&der)}});
         Ok((Verifier509::PublicKey(der), logged))
     }
 }
@@ -45,12 +52,20 @@ fn verifier(value: &Value, field: &str) -> Result<(Verifier509, Value), HarnessE
 fn hashedrekord_body(request: &Value, foreign: bool) -> Result<Value, HarnessError> {
     let digest = decode(&request["digest"], "digest")?;
     if digest.len() != 32 {
-        return Err(HarnessError::bad(EP, format!("digest is {} bytes, expected 32", digest.len())));
+        return Err(HarnessError::bad(
+            EP,
+            format!("digest is {} bytes, expected 32", digest.len()),
+        ));
     }
     let sig = decode(&request["signature"]["content"], "signature.content")?;
-    let (verifier, logged_verifier) = verifier(&request["signature"]["verifier"], "signature.verifier")?;
+    let (verifier, logged_verifier) =
+        verifier(&request["signature"]["verifier"], "signature.verifier")?;
     verify_digest(EP, &verifier.key(EP)?, &digest, &sig)?;
-    let logged_digest = if foreign { Sha256::digest(&digest).to_vec() } else { digest };
+    let logged_digest = if foreign {
+        Sha256::digest(&digest).to_vec()
+    } else {
+        digest
+    };
     Ok(json!({
         "apiVersion": "0.0.2",
         "kind": "hashedrekord",
@@ -111,7 +126,10 @@ pub fn create_entry(log: &mut Log, request: &[u8], faults: &Faults) -> Result<Va
         .map_err(|e| HarnessError::bad(EP, format!("body is not JSON: {e}")))?;
     let foreign = faults.is_active(Fault::ForeignLogEntry);
     let (kind, body) = if request["hashedRekordRequestV002"].is_object() {
-        ("hashedrekord", hashedrekord_body(&request["hashedRekordRequestV002"], foreign)?)
+        (
+            "hashedrekord",
+            hashedrekord_body(&request["hashedRekordRequestV002"], foreign)?,
+        )
     } else if request["dsseRequestV002"].is_object() {
         ("dsse", dsse_body(&request["dsseRequestV002"], foreign)?)
     } else {
@@ -124,7 +142,11 @@ pub fn create_entry(log: &mut Log, request: &[u8], faults: &Faults) -> Result<Va
         .map_err(|e| HarnessError::bad(EP, format!("cannot canonicalize: {e}")))?;
     let appended = log.append(&body, faults.is_active(Fault::CorruptCheckpoint));
     let inclusion = &appended.inclusion;
-    let mut hashes: Vec<String> = inclusion.hashes.iter().map(|h| STANDARD.encode(h)).collect();
+    let mut hashes: Vec<String> = inclusion
+        .hashes
+        .iter()
+        .map(|h| STANDARD.encode(h))
+        .collect();
     if faults.is_active(Fault::CorruptInclusionProof) {
         if let Some(first) = hashes.first_mut() {
             *first = STANDARD.encode(Sha256::digest(first.as_bytes()));

@@ -16,7 +16,10 @@ const SHA256_ECDSA: [u8; 2] = [4, 3];
 
 fn u24(len: usize) -> Result<[u8; 3], HarnessError> {
     if len >= 1 << 24 {
-        return Err(HarnessError::bad("sct", format!("TBS of {len} bytes exceeds 2^24")));
+        return Err(HarnessError::bad(
+            "sct",
+            format!("TBS of {len} bytes exceeds 2^24"),
+        ));
     }
     Ok([(len >> 16) as u8, (len >> 8) as u8, len as u8])
 }
@@ -50,7 +53,11 @@ pub fn signed_certificate_timestamp(
     issuer_spki_der: &[u8],
     precert_tbs_der: &[u8],
 ) -> Result<Vec<u8>, HarnessError> {
-    let signature = ct_key.sign_der(&signed_data(timestamp_ms, issuer_spki_der, precert_tbs_der)?);
+    let signature = ct_key.sign_der(&signed_data(
+        timestamp_ms,
+        issuer_spki_der,
+        precert_tbs_der,
+    )?);
     let mut sct = vec![0u8]; // v1
     sct.extend(ct_key.key_id());
     sct.extend(timestamp_ms.to_be_bytes());

@@ -40,7 +40,10 @@ impl Verifier509 {
         if let Some(der) = pki::pem_decode("PUBLIC KEY", text) {
             return Ok(Verifier509::PublicKey(der));
         }
-        Err(HarnessError::bad(endpoint, "verifier is neither a CERTIFICATE nor a PUBLIC KEY PEM"))
+        Err(HarnessError::bad(
+            endpoint,
+            "verifier is neither a CERTIFICATE nor a PUBLIC KEY PEM",
+        ))
     }
 
     /// Canonical PEM text, as Rekor stores it (Go's `pem.Encode` layout).
@@ -59,8 +62,9 @@ impl Verifier509 {
                 .map_err(|e| HarnessError::bad(endpoint, format!("verifier certificate: {e}")))?,
             Verifier509::PublicKey(der) => der.clone(),
         };
-        VerifyingKey::from_public_key_der(&spki)
-            .map_err(|e| HarnessError::bad(endpoint, format!("verifier key is not ECDSA P-256: {e}")))
+        VerifyingKey::from_public_key_der(&spki).map_err(|e| {
+            HarnessError::bad(endpoint, format!("verifier key is not ECDSA P-256: {e}"))
+        })
     }
 }
 

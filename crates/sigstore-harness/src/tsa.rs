@@ -24,7 +24,8 @@ use x509_tsp::{TimeStampReq, TimeStampResp, TspVersion, TstInfo};
 const EP: &str = "tsa /api/v1/timestamp";
 
 /// `id-ct-TSTInfo`.
-pub const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+pub const ID_CT_TST_INFO: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 /// `id-aa-signingCertificateV2` (RFC 5035).
 pub const ID_AA_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
@@ -93,7 +94,12 @@ impl Tsa {
             ID_SHA_256 => 32,
             const_oid::db::rfc5912::ID_SHA_384 => 48,
             const_oid::db::rfc5912::ID_SHA_512 => 64,
-            other => return Err(HarnessError::bad(EP, format!("unsupported hash algorithm {other}"))),
+            other => {
+                return Err(HarnessError::bad(
+                    EP,
+                    format!("unsupported hash algorithm {other}"),
+                ))
+            }
         };
         if request.message_imprint.hashed_message.as_bytes().len() != digest_len {
             return Err(HarnessError::bad(
@@ -138,11 +144,19 @@ impl Tsa {
                 content: any(&signed_data, "SignedData")?,
             }),
         };
-        response.to_der().map_err(HarnessError::der("TimeStampResp"))
+        response
+            .to_der()
+            .map_err(HarnessError::der("TimeStampResp"))
     }
 
-    fn sign(&self, tst_der: &[u8], at: SystemTime, corrupt: bool) -> Result<SignedData, HarnessError> {
-        let signing_time = UtcTime::from_system_time(at).map_err(HarnessError::der("signingTime"))?;
+    fn sign(
+        &self,
+        tst_der: &[u8],
+        at: SystemTime,
+        corrupt: bool,
+    ) -> Result<SignedData, HarnessError> {
+        let signing_time =
+            UtcTime::from_system_time(at).map_err(HarnessError::der("signingTime"))?;
         let ess = SigningCertificateV2 {
             certs: vec![EssCertIdV2 {
                 cert_hash: OctetString::new(Sha256::digest(&self.leaf.cert_der).to_vec())
@@ -155,14 +169,18 @@ impl Tsa {
             attribute(ID_CONTENT_TYPE, any(&ID_CT_TST_INFO, "contentType")?)?,
             attribute(ID_SIGNING_TIME, any(&signing_time, "signingTime")?)?,
             attribute(ID_MESSAGE_DIGEST, any(&digest, "messageDigest")?)?,
-            attribute(ID_AA_SIGNING_CERTIFICATE_V2, any(&ess, "signingCertificateV2")?)?,
+            attribute(
+                ID_AA_SIGNING_CERTIFICATE_V2,
+                any(&ess, "signingCertificateV2")?,
+            )?,
         ])
         .map_err(HarnessError::der("signed attributes"))?;
         // CMS signs the DER of the attributes as a SET OF (tag 0x31).
-        let mut signature = self
-            .leaf
-            .key
-            .sign_der(&signed_attrs.to_der().map_err(HarnessError::der("signed attributes"))?);
+        let mut signature = self.leaf.key.sign_der(
+            &signed_attrs
+                .to_der()
+                .map_err(HarnessError::der("signed attributes"))?,
+        );
         if corrupt {
             crate::faults::corrupt_signature(&mut signature);
         }
@@ -189,12 +207,15 @@ impl Tsa {
             encap_content_info: EncapsulatedContentInfo {
                 econtent_type: ID_CT_TST_INFO,
                 econtent: Some(
-                    Any::new(Tag::OctetString, tst_der.to_vec()).map_err(HarnessError::der("eContent"))?,
+                    Any::new(Tag::OctetString, tst_der.to_vec())
+                        .map_err(HarnessError::der("eContent"))?,
                 ),
             },
             certificates: Some(CertificateSet(
-                SetOfVec::try_from(vec![CertificateChoices::Certificate(self.leaf.cert.clone())])
-                    .map_err(HarnessError::der("certificates"))?,
+                SetOfVec::try_from(vec![CertificateChoices::Certificate(
+                    self.leaf.cert.clone(),
+                )])
+                .map_err(HarnessError::der("certificates"))?,
             )),
             crls: None,
             signer_infos: SignerInfos(

@@ -21,12 +21,15 @@ struct Case {
     python_verify: Option<&'static str>,
 }
 
-const EXPIRED_RUST: &str = "certificate chain is invalid: certificate chain validation failed: CertExpired";
+const EXPIRED_RUST: &str =
+    "certificate chain is invalid: certificate chain validation failed: CertExpired";
 const EXPIRED_PY: &str = "Verification failed with error: failed to build timestamp certificate chain: validation failed: cert is not valid at validation time";
 const SCT_RUST: &str = "invalid signed certificate timestamp: SCT signature verification failed: Verification error: ECDSA_P256_SHA256 signature invalid";
 const SCT_PY: &str = "Verification failed with error: failed to verify SCT on signing certificate: SCT verify failed: keyring: invalid signature";
-const PROOF_RUST: &str = "invalid inclusion proof: inclusion proof verification failed: root hash mismatch";
-const PROOF_PY: &str = "Verification failed with error: invalid log entry: inclusion proof contains invalid root hash";
+const PROOF_RUST: &str =
+    "invalid inclusion proof: inclusion proof verification failed: root hash mismatch";
+const PROOF_PY: &str =
+    "Verification failed with error: invalid log entry: inclusion proof contains invalid root hash";
 const CHECKPOINT_RUST: &str = "invalid checkpoint: No valid Rekor signature found on checkpoint";
 const CHECKPOINT_PY: &str = "Verification failed with error: invalid log entry: checkpoint: invalid signature: keyring: invalid signature";
 const TIMESTAMP_RUST: &str = "invalid RFC 3161 timestamp: TSA timestamp verification failed: Failed to verify timestamp signature: Verification error: ECDSA_P256_SHA256 signature invalid";
@@ -41,7 +44,9 @@ fn common_cases() -> Vec<Case> {
         },
         Case {
             fault: Fault::CorruptSct,
-            python_sign: Some("Signing failed with error: SCT verify failed: keyring: invalid signature"),
+            python_sign: Some(
+                "Signing failed with error: SCT verify failed: keyring: invalid signature",
+            ),
             rust_verify: Some(SCT_RUST),
             python_verify: Some(SCT_PY),
         },
@@ -65,8 +70,7 @@ fn last_line(output: &std::process::Output) -> String {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let all = format!("{stdout}\n{stderr}");
     all.lines()
-        .filter(|l| !l.trim().is_empty())
-        .last()
+        .rfind(|l| !l.trim().is_empty())
         .unwrap_or_default()
         .to_string()
 }
@@ -76,12 +80,20 @@ fn check(harness: &Harness, rekor_major: u32, cases: &[Case]) {
     let model = write_model(dir.path());
     let trust = trust_file(harness, dir.path(), rekor_major);
     let reference_sig = dir.path().join("reference.sig");
-    assert_ok(&py_sign(&trust, &harness.mint_token(EMAIL), &model, &reference_sig), "Signing succeeded");
+    assert_ok(
+        &py_sign(&trust, &harness.mint_token(EMAIL), &model, &reference_sig),
+        "Signing succeeded",
+    );
     let statement = payload(&std::fs::read_to_string(&reference_sig).unwrap());
     let mut failures = Vec::new();
     for case in cases {
         harness.inject(case.fault);
-        let py_signed = py_sign(&trust, &harness.mint_token(EMAIL), &model, &dir.path().join("py.sig"));
+        let py_signed = py_sign(
+            &trust,
+            &harness.mint_token(EMAIL),
+            &model,
+            &dir.path().join("py.sig"),
+        );
         let bundle = rust_sign(harness, rekor_major, EMAIL, &statement);
         harness.clear_faults();
         let name = format!("v{rekor_major} {:?}", case.fault);

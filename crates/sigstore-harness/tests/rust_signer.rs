@@ -14,14 +14,25 @@ fn rust_round_trip(rekor_major: u32, identity: &str) -> serde_json::Value {
     let model = write_model(dir.path());
     let trust = trust_file(&harness, dir.path(), rekor_major);
     let reference_sig = dir.path().join("reference.sig");
-    assert_ok(&py_sign(&trust, &harness.mint_token(identity), &model, &reference_sig), "Signing succeeded");
+    assert_ok(
+        &py_sign(
+            &trust,
+            &harness.mint_token(identity),
+            &model,
+            &reference_sig,
+        ),
+        "Signing succeeded",
+    );
     let statement = payload(&std::fs::read_to_string(&reference_sig).unwrap());
 
     let bundle = rust_sign(&harness, rekor_major, identity, &statement).unwrap();
     rust_verify(&harness, &bundle, identity).unwrap();
     let sig = dir.path().join("rust.sig");
     std::fs::write(&sig, &bundle).unwrap();
-    assert_ok(&py_verify(&trust, identity, harness.issuer_url(), &model, &sig), "Verification succeeded");
+    assert_ok(
+        &py_verify(&trust, identity, harness.issuer_url(), &model, &sig),
+        "Verification succeeded",
+    );
     assert_eq!(harness.log_size(rekor_major), 7);
     serde_json::from_str(&bundle).unwrap()
 }
@@ -30,7 +41,10 @@ fn rust_round_trip(rekor_major: u32, identity: &str) -> serde_json::Value {
 fn sigstore_sign_through_rekor_v1_verifies_with_both() {
     let bundle = rust_round_trip(1, EMAIL);
     let entry = &bundle["verificationMaterial"]["tlogEntries"][0];
-    assert_eq!(entry["kindVersion"], serde_json::json!({"kind": "dsse", "version": "0.0.1"}));
+    assert_eq!(
+        entry["kindVersion"],
+        serde_json::json!({"kind": "dsse", "version": "0.0.1"})
+    );
     assert_eq!(entry["logIndex"], "6");
 }
 
@@ -38,7 +52,10 @@ fn sigstore_sign_through_rekor_v1_verifies_with_both() {
 fn sigstore_sign_through_rekor_v2_verifies_with_both() {
     let bundle = rust_round_trip(2, EMAIL);
     let entry = &bundle["verificationMaterial"]["tlogEntries"][0];
-    assert_eq!(entry["kindVersion"], serde_json::json!({"kind": "hashedrekord", "version": "0.0.2"}));
+    assert_eq!(
+        entry["kindVersion"],
+        serde_json::json!({"kind": "hashedrekord", "version": "0.0.2"})
+    );
 }
 
 #[test]

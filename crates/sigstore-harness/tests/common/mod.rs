@@ -97,7 +97,12 @@ pub fn text(output: &Output) -> String {
 
 pub fn assert_ok(output: &Output, expected_stdout: &str) {
     assert!(output.status.success(), "{}", text(output));
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim_end(), expected_stdout, "{}", text(output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim_end(),
+        expected_stdout,
+        "{}",
+        text(output)
+    );
 }
 
 /// The DSSE payload (in-toto statement) of a bundle.
@@ -116,24 +121,43 @@ pub fn rust_verify(harness: &Harness, bundle_json: &str, identity: &str) -> Resu
     let root = sigstore_trust_root::TrustedRoot::from_json(&harness.trusted_root_json()).unwrap();
     let bundle = Bundle::from_json(bundle_json).map_err(|e| e.to_string())?;
     let statement: serde_json::Value = serde_json::from_slice(&payload(bundle_json)).unwrap();
-    let subject = Sha256Hash::from_hex(statement["subject"][0]["digest"]["sha256"].as_str().unwrap()).unwrap();
+    let subject = Sha256Hash::from_hex(
+        statement["subject"][0]["digest"]["sha256"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
     let result = Verifier::new(&root)
         .unwrap()
-        .verify(subject, &bundle, &VerificationPolicy::new(identity, harness.issuer_url()))
+        .verify(
+            subject,
+            &bundle,
+            &VerificationPolicy::new(identity, harness.issuer_url()),
+        )
         .map_err(|e| e.to_string())?;
     assert!(result.certificate_verified() && result.sct_verified() && result.tlog_verified());
     Ok(())
 }
 
 /// Sign `statement` with sigstore-sign through the harness; the bundle JSON.
-pub fn rust_sign(harness: &Harness, rekor_major: u32, identity: &str, statement: &[u8]) -> Result<String, String> {
+pub fn rust_sign(
+    harness: &Harness,
+    rekor_major: u32,
+    identity: &str,
+    statement: &[u8],
+) -> Result<String, String> {
     use sigstore_sign::oidc::IdentityToken;
     use sigstore_sign::{SigningContext, SigningServices};
-    let config = sigstore_trust_root::SigningConfig::from_json(&harness.signing_config_json(rekor_major)).unwrap();
+    let config =
+        sigstore_trust_root::SigningConfig::from_json(&harness.signing_config_json(rekor_major))
+            .unwrap();
     let services = SigningServices::from_signing_config(&config).unwrap();
     let token = IdentityToken::from_jwt(&harness.mint_token(identity)).unwrap();
     let signer = SigningContext::new(services).signer(token);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let bundle = runtime
         .block_on(signer.sign_raw_statement(statement))
         .map_err(|e| e.to_string())?;

@@ -31,6 +31,9 @@ pub enum SignError {
     #[cfg(feature = "pkcs11")]
     #[error(transparent)]
     Pkcs11(#[from] oms_pkcs11::Pkcs11Error),
+    #[cfg(feature = "sigstore")]
+    #[error(transparent)]
+    Sigstore(#[from] oms_sigstore::SigstoreError),
     #[error("{0}")]
     Other(String),
 }

@@ -1,15 +1,19 @@
 //! Signers for the key, certificate and PKCS#11 methods. Sigstore keyless signing lives in
-//! [`crate::signers::sigstore`] when the `sigstore` feature is on.
+//! [`SigstoreSigner`] when the `sigstore` feature is on.
 
 mod certificate;
 mod key;
 #[cfg(feature = "pkcs11")]
 mod pkcs11;
+#[cfg(feature = "sigstore")]
+mod sigstore;
 
 pub use certificate::CertificateSigner;
 pub use key::KeySigner;
 #[cfg(feature = "pkcs11")]
 pub use pkcs11::{Pkcs11CertificateSigner, Pkcs11KeySigner};
+#[cfg(feature = "sigstore")]
+pub use sigstore::SigstoreSigner;
 
 use std::path::{Path, PathBuf};
 

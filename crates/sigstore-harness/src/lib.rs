@@ -18,6 +18,7 @@ pub mod faults;
 pub mod fulcio;
 pub mod log;
 pub mod merkle;
+pub mod oauth;
 pub mod oidc;
 pub mod pki;
 pub mod rekor_v1;
@@ -30,6 +31,7 @@ pub mod tsa;
 
 pub use error::HarnessError;
 pub use faults::Fault;
+pub use oauth::TokenRequest;
 pub use oidc::{Identity, TokenSpec};
 pub use trust_config::Urls;
 
@@ -47,6 +49,7 @@ use tsa::Tsa;
 struct State {
     urls: Urls,
     oidc: OidcIssuer,
+    oauth: oauth::OAuth,
     fulcio: Fulcio,
     tsa: Tsa,
     rekor_v1: Mutex<Log>,
@@ -107,6 +110,7 @@ impl Harness {
             rekor_v1_public: log_v1.key.public(),
             rekor_v2_public: log_v2.key.public(),
             oidc: OidcIssuer::new(),
+            oauth: oauth::OAuth::default(),
             fulcio: Fulcio::new()?,
             tsa: Tsa::new()?,
             rekor_v1: Mutex::new(log_v1),
@@ -147,6 +151,17 @@ impl Harness {
     /// email, other issuer …).
     pub fn mint_token_with(&self, spec: &TokenSpec) -> String {
         self.state.oidc.mint(spec)
+    }
+
+    /// The identity the OIDC authorization endpoint logs in (it approves
+    /// every request at once); default [`oauth::DEFAULT_LOGIN_IDENTITY`].
+    pub fn set_login_identity(&self, identity: &str) {
+        self.state.oauth.set_login_identity(identity);
+    }
+
+    /// Client credentials of every request to the OIDC token endpoint.
+    pub fn token_requests(&self) -> Vec<TokenRequest> {
+        self.state.oauth.token_requests()
     }
 
     /// A ClientTrustConfig whose signing config selects Rekor `rekor_major`
@@ -228,6 +243,16 @@ fn oidc_route(state: &State, request: &HttpRequest) -> Result<HttpResponse, Harn
             HttpResponse::json(200, &state.oidc.discovery(&state.urls.oidc))
         }
         ("GET", "/keys") => HttpResponse::json(200, &state.oidc.jwks()),
+        ("GET", "/auth") => state.oauth.authorize(&request.query)?,
+        ("POST", "/token") => HttpResponse::json(
+            200,
+            &state.oauth.token(
+                &request.body,
+                request.authorization.as_deref(),
+                &state.oidc,
+                &state.urls.oidc,
+            )?,
+        ),
         _ => HttpResponse::not_found(request),
     })
 }
@@ -243,7 +268,7 @@ fn fulcio_route(state: &State, request: &HttpRequest) -> Result<HttpResponse, Ha
             };
             let response = state.fulcio.signing_cert(
                 &request.body,
-                request.bearer.as_deref(),
+                request.bearer(),
                 &state.oidc,
                 &state.urls.oidc,
                 not_before,
@@ -278,11 +303,11 @@ fn rekor_v1_route(state: &State, request: &HttpRequest) -> Result<HttpResponse, 
             let entry = rekor_v1::create_entry(&mut log, &request.body, now_secs(), &state.faults)?;
             HttpResponse::json(201, &entry)
         }
-        ("GET", "/api/v1/log/publicKey") => HttpResponse {
-            status: 200,
-            content_type: "application/x-pem-file",
-            body: pki::pem("PUBLIC KEY", &state.rekor_v1_public.spki_der).into_bytes(),
-        },
+        ("GET", "/api/v1/log/publicKey") => HttpResponse::bytes(
+            200,
+            "application/x-pem-file",
+            pki::pem("PUBLIC KEY", &state.rekor_v1_public.spki_der).into_bytes(),
+        ),
         _ => HttpResponse::not_found(request),
     })
 }
@@ -300,26 +325,26 @@ fn rekor_v2_route(state: &State, request: &HttpRequest) -> Result<HttpResponse, 
 
 fn tsa_route(state: &State, request: &HttpRequest) -> Result<HttpResponse, HarnessError> {
     Ok(match (request.method.as_str(), request.path.as_str()) {
-        ("POST", "/api/v1/timestamp") => HttpResponse {
-            status: 200,
-            content_type: "application/timestamp-reply",
-            body: state.tsa.timestamp(
+        ("POST", "/api/v1/timestamp") => HttpResponse::bytes(
+            200,
+            "application/timestamp-reply",
+            state.tsa.timestamp(
                 &request.body,
                 SystemTime::now(),
                 state.faults.is_active(Fault::CorruptTimestamp),
             )?,
-        },
-        ("GET", "/api/v1/timestamp/certchain") => HttpResponse {
-            status: 200,
-            content_type: "application/pem-certificate-chain",
-            body: state
+        ),
+        ("GET", "/api/v1/timestamp/certchain") => HttpResponse::bytes(
+            200,
+            "application/pem-certificate-chain",
+            state
                 .tsa
                 .chain_der()
                 .iter()
                 .map(|der| pki::pem("CERTIFICATE", der))
                 .collect::<String>()
                 .into_bytes(),
-        },
+        ),
         _ => HttpResponse::not_found(request),
     })
 }

@@ -55,6 +55,8 @@ pub struct TokenSpec {
     pub lifetime_secs: i64,
     /// `email_verified` claim of email identities.
     pub email_verified: bool,
+    /// `nonce` claim (echoed from an OAuth authorization request).
+    pub nonce: Option<String>,
 }
 
 impl TokenSpec {
@@ -66,6 +68,7 @@ impl TokenSpec {
             audience: AUDIENCE.to_string(),
             lifetime_secs: 600,
             email_verified: true,
+            nonce: None,
         }
     }
 }
@@ -118,6 +121,9 @@ impl OidcIssuer {
         {
             map.insert("email".into(), json!(email));
             map.insert("email_verified".into(), json!(spec.email_verified));
+        }
+        if let (Some(nonce), Some(map)) = (&spec.nonce, claims.as_object_mut()) {
+            map.insert("nonce".into(), json!(nonce));
         }
         let header = json!({"alg": "ES256", "typ": "JWT", "kid": self.kid});
         let signing_input = format!(

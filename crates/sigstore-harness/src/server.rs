@@ -11,10 +11,19 @@ pub struct HttpRequest {
     pub method: String,
     /// Path without the query string.
     pub path: String,
-    /// `Authorization: Bearer <token>`, if present.
-    pub bearer: Option<String>,
+    /// The query string (after `?`), possibly empty.
+    pub query: String,
+    /// The `Authorization` header, if present.
+    pub authorization: Option<String>,
     /// The body.
     pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    /// The token of an `Authorization: Bearer <token>` header.
+    pub fn bearer(&self) -> Option<&str> {
+        self.authorization.as_deref()?.strip_prefix("Bearer ")
+    }
 }
 
 /// A response from a handler.
@@ -25,15 +34,23 @@ pub struct HttpResponse {
     pub content_type: &'static str,
     /// Body bytes.
     pub body: Vec<u8>,
+    /// A `Location` header (redirects).
+    pub location: Option<String>,
 }
 
 impl HttpResponse {
     /// A JSON response.
     pub fn json(status: u16, value: &serde_json::Value) -> HttpResponse {
+        HttpResponse::bytes(status, "application/json", value.to_string().into_bytes())
+    }
+
+    /// A response with a body of any type.
+    pub fn bytes(status: u16, content_type: &'static str, body: Vec<u8>) -> HttpResponse {
         HttpResponse {
             status,
-            content_type: "application/json",
-            body: value.to_string().into_bytes(),
+            content_type,
+            body,
+            location: None,
         }
     }
 
@@ -113,18 +130,19 @@ impl Bound {
 fn handle(mut request: tiny_http::Request, handler: &Handler) {
     let mut body = Vec::new();
     let read = request.as_reader().read_to_end(&mut body);
-    let bearer = request
+    let authorization = request
         .headers()
         .iter()
         .find(|h| h.field.equiv("Authorization"))
-        .and_then(|h| h.value.as_str().strip_prefix("Bearer ").map(str::to_string));
+        .map(|h| h.value.as_str().to_string());
     let url = request.url().to_string();
-    let path = url.split('?').next().unwrap_or_default().to_string();
+    let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
     let response = match read {
         Ok(_) => handler(&HttpRequest {
             method: request.method().as_str().to_string(),
-            path,
-            bearer,
+            path: path.to_string(),
+            query: query.to_string(),
+            authorization,
             body,
         }),
         Err(e) => HttpResponse::error(&HarnessError::bad("http", format!("cannot read body: {e}"))),
@@ -132,6 +150,11 @@ fn handle(mut request: tiny_http::Request, handler: &Handler) {
     let mut reply = tiny_http::Response::from_data(response.body).with_status_code(response.status);
     if let Ok(header) = tiny_http::Header::from_bytes("Content-Type", response.content_type) {
         reply = reply.with_header(header);
+    }
+    if let Some(location) = response.location {
+        if let Ok(header) = tiny_http::Header::from_bytes("Location", location) {
+            reply = reply.with_header(header);
+        }
     }
     // A client that hung up is not the server's problem.
     let _ = request.respond(reply);

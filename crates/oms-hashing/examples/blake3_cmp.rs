@@ -1,14 +1,30 @@
-//! Experiment: BLAKE3 of one big file, mmap + rayon against 1 MiB reads + rayon, 2 threads.
-use std::io::Read;
+//! Experiment: BLAKE3 of one big file on 2 threads: `update_mmap_rayon` against this crate's
+//! parallel subtree reads (interleaved, so machine noise hits both alike).
+use std::path::PathBuf;
 use std::time::Instant;
 
+use oms_format::manifest::{HashAlgorithm, Method};
+use oms_hashing::{hash_files, HashOptions, ModelFile};
+
 fn main() {
-    let path = std::env::args().nth(1).expect("FILE");
+    let path = PathBuf::from(std::env::args().nth(1).expect("FILE"));
+    let len = std::fs::metadata(&path).unwrap().len();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()
         .unwrap();
-    for round in 0..3 {
+    let file = [ModelFile {
+        name: ".".into(),
+        path: path.clone(),
+        len,
+    }];
+    let opts = HashOptions {
+        method: Method::Files,
+        algorithm: HashAlgorithm::Blake3,
+        workers: Some(2),
+    };
+    let (mut mmap, mut tree) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
         let t = Instant::now();
         let a = pool.install(|| {
             blake3::Hasher::new()
@@ -16,28 +32,18 @@ fn main() {
                 .unwrap()
                 .finalize()
         });
-        let mmap = t.elapsed().as_secs_f64();
-        for size in [256 << 10, 1 << 20, 4 << 20] {
-            let t = Instant::now();
-            let b = pool.install(|| {
-                let mut f = std::fs::File::open(&path).unwrap();
-                let mut buf = vec![0u8; size];
-                let mut h = blake3::Hasher::new();
-                loop {
-                    let n = f.read(&mut buf).unwrap();
-                    if n == 0 {
-                        break;
-                    }
-                    h.update_rayon(&buf[..n]);
-                }
-                h.finalize()
-            });
-            assert_eq!(a, b);
-            println!(
-                "round {round}: mmap {mmap:.3}s, read {} KiB {:.3}s",
-                size >> 10,
-                t.elapsed().as_secs_f64()
-            );
-        }
+        mmap.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let b = hash_files(&file, &opts, &|_| {}).unwrap();
+        tree.push(t.elapsed().as_secs_f64());
+        assert_eq!(a.as_bytes().as_slice(), b[0].digest.value.as_slice());
     }
+    mmap.sort_by(f64::total_cmp);
+    tree.sort_by(f64::total_cmp);
+    println!(
+        "{} ({len} B): mmap_rayon median {:.3}s, subtree reads median {:.3}s",
+        path.display(),
+        mmap[3],
+        tree[3]
+    );
 }

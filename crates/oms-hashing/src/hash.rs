@@ -17,6 +17,7 @@ use oms_format::manifest::{
     parse_shard_name, shard_name, sort_resources, Digest, HashAlgorithm, Method, Resource,
 };
 
+use crate::blake3_tree;
 use crate::error::HashError;
 use crate::hasher::StreamHasher;
 use crate::options::HashOptions;
@@ -24,8 +25,6 @@ use crate::prefetch::Prefetch;
 use crate::walk::ModelFile;
 
 const READ_BUFFER: usize = 64 * 1024;
-/// BLAKE3 hashes big reads on several threads; bigger reads amortise the split.
-const BLAKE3_READ_BUFFER: usize = 1024 * 1024;
 /// Streams at least this long get read-ahead from idle threads.
 const READ_AHEAD_MIN: u64 = 16 * 1024 * 1024;
 /// Progress is reported in batches of about this many bytes, to keep the callback cheap.
@@ -235,13 +234,9 @@ struct Reader {
 
 impl Reader {
     fn new(algorithm: HashAlgorithm) -> Self {
-        let size = match algorithm {
-            HashAlgorithm::Blake3 => BLAKE3_READ_BUFFER,
-            _ => READ_BUFFER,
-        };
         Self {
             algorithm,
-            buf: vec![0; size],
+            buf: vec![0; READ_BUFFER],
         }
     }
 
@@ -255,6 +250,12 @@ impl Reader {
         let io_err = |e| HashError::io(path, e);
         let file = open(path).map_err(io_err)?;
         let mut hasher = StreamHasher::new(self.algorithm);
+        if self.algorithm == HashAlgorithm::Blake3
+            && task.range.is_none()
+            && task.weight() >= 2 * blake3_tree::BLOCK
+        {
+            return blake3_tree::hash_file(&file, task.weight(), progress).map_err(io_err);
+        }
         if let Some(streams) = streams {
             let (start, end) = match task.range {
                 Some((start, end)) => (start, Some(end)),

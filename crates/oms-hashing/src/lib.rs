@@ -13,6 +13,7 @@
 //! # Ok::<(), oms_hashing::HashError>(())
 //! ```
 
+mod blake3_tree;
 mod error;
 mod hash;
 mod hasher;

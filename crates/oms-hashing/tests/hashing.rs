@@ -306,7 +306,7 @@ fn long_streams_with_read_ahead_match_single_threaded_hashing() {
         .collect();
     fs::write(model.join("big"), &big).unwrap();
     fs::write(model.join("small"), b"small").unwrap();
-    for alg in [HashAlgorithm::Sha256, HashAlgorithm::Blake2b] {
+    for alg in HashAlgorithm::ALL {
         for method in [Method::Files, shards(16 << 20), shards(1_000_000_000)] {
             let one = hash(
                 &model,
@@ -331,6 +331,8 @@ fn long_streams_with_read_ahead_match_single_threaded_hashing() {
     }
     let res = hash(&model, &opts(Method::Files, SHA));
     assert_eq!(res[0].digest.value, oms_hashing::digest_bytes(SHA, &big));
+    let b3 = hash(&model, &opts(Method::Files, HashAlgorithm::Blake3));
+    assert_eq!(b3[0].digest.value, blake3::hash(&big).as_bytes());
     // A single long file: the pool still starts, so a helper can read ahead.
     let single = hash(
         &model.join("big"),

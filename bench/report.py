@@ -17,7 +17,7 @@ def main():
         if set_name not in order:
             order.append(set_name)
         if name == "bytes":
-            sizes[set_name] = (int(a), int(b))
+            sizes[set_name] = (int(float(a)), int(b))
         else:
             rows[set_name][name] = (float(a), int(b) * 1024 / 1e6)
 

@@ -64,11 +64,14 @@ results="$work/results.tsv"
 : >"$results"
 
 # measure SET NAME COMMAND: appends "SET NAME median_seconds peak_rss_kib" to $results.
+# $hyperfine_shell: "none" runs the command without a shell (for sub-5 ms commands).
+hyperfine_shell=default
 measure() {
-    local set="$1" name="$2" cmd="$3" median rss
+    local set="$1" name="$2" cmd="$3" median rss shell_opt=()
     log "$set / $name"
+    [ "$hyperfine_shell" = none ] && shell_opt=(--shell=none)
     if $have_hyperfine; then
-        hyperfine --style none --warmup 1 --runs "$runs" \
+        hyperfine --style none --warmup 1 --runs "$runs" "${shell_opt[@]}" \
             --export-json "$work/hf.json" "$cmd" >/dev/null
         median="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/hf.json")"
     else
@@ -85,14 +88,17 @@ measure() {
     printf '%s\t%s\t%s\t%s\n' "$set" "$name" "$median" "$rss" >>"$results"
 }
 
-measure "start-up" "ours" "'$ours' --version"
-measure "start-up" "reference" "'$ref' --version"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+hyperfine_shell=none
+measure "start-up" "ours" "$ours --version"
+measure "start-up" "reference" "$ref --version"
+hyperfine_shell=default
 
 for set in "${sets[@]}"; do
     model="$data/$set"
     sigs="$work/$set"
     mkdir -p "$sigs"
-    bytes="$(find "$model" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')"
+    bytes="$(find "$model" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%d\n", s}')"
     files="$(find "$model" -type f | wc -l)"
     printf '%s\tbytes\t%s\t%s\n' "$set" "$bytes" "$files" >>"$results"
 
@@ -117,6 +123,6 @@ for set in "${sets[@]}"; do
         "cd '$model' && xargs -0 -a '$sigs/files.list' -P 2 -n $per_process openssl dgst -sha256 >/dev/null"
 done
 
-echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), median of $runs warm runs ($($have_hyperfine && echo hyperfine || echo /usr/bin/time)); command: bench/run.sh -n $runs ${sets[*]}"
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), median of $runs warm runs ($($have_hyperfine && echo hyperfine || echo /usr/bin/time)), load average before: $load_before; command: bench/run.sh -n $runs ${sets[*]}"
 echo
 python3 "$repo/bench/report.py" "$results"

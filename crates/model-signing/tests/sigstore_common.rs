@@ -1,6 +1,7 @@
 //! Shared by the `sigstore_*` tests (included with `#[path]`): a model, the loopback
 //! harness with a trust config on disk, our signer and verifier, and the reference CLI.
 
+#![cfg(feature = "sigstore")]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -186,4 +187,83 @@ pub fn sigstore_error(result: Result<VerifiedModel, Error>) -> SigstoreError {
 
 pub fn json(bundle: &[u8]) -> serde_json::Value {
     serde_json::from_slice(bundle).unwrap()
+}
+
+/// A blocking `GET http://host:port/path…`; returns (status, Location header, body).
+pub fn http_get(url: &str) -> (u16, Option<String>, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = std::net::TcpStream::connect(host.replace("localhost", "127.0.0.1")).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let location = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.eq_ignore_ascii_case("location"))
+        .map(|(_, v)| v.trim().to_owned());
+    (status, location, body.to_owned())
+}
+
+/// A person at a terminal with a browser: the browser follows the provider's redirect
+/// back to our loopback server. Records what the login showed.
+#[derive(Default)]
+pub struct BrowserUser {
+    pub messages: std::sync::Mutex<Vec<String>>,
+    pub opened: std::sync::Mutex<Vec<String>>,
+}
+
+impl oms_sigstore::sign::LoginPrompt for BrowserUser {
+    fn open_browser(&self, url: &str) -> bool {
+        self.opened.lock().unwrap().push(url.to_owned());
+        let url = url.to_owned();
+        std::thread::spawn(move || {
+            let (status, location, _) = http_get(&url);
+            assert_eq!(status, 302, "{url}");
+            http_get(&location.unwrap());
+        });
+        true
+    }
+
+    fn notify(&self, message: &str) {
+        self.messages.lock().unwrap().push(message.to_owned());
+    }
+
+    fn read_code(&self) -> std::io::Result<String> {
+        panic!("the browser flow must not ask for a code")
+    }
+}
+
+/// A person without a browser: opens the printed link elsewhere (the harness shows
+/// `code=…`) and pastes the code.
+#[derive(Default)]
+pub struct OutOfBandUser {
+    pub messages: std::sync::Mutex<Vec<String>>,
+}
+
+impl oms_sigstore::sign::LoginPrompt for OutOfBandUser {
+    fn open_browser(&self, _: &str) -> bool {
+        false
+    }
+
+    fn notify(&self, message: &str) {
+        self.messages.lock().unwrap().push(message.to_owned());
+    }
+
+    fn read_code(&self) -> std::io::Result<String> {
+        let message = self.messages.lock().unwrap().last().cloned().unwrap();
+        let url = message
+            .strip_prefix("Go to the following link in a browser:\n\n\t")
+            .unwrap();
+        let (status, _, body) = http_get(url);
+        assert_eq!(status, 200, "{body}");
+        Ok(body.trim().strip_prefix("code=").unwrap().to_owned())
+    }
 }

@@ -2,6 +2,8 @@
 //! we sign and we verify; we sign and the reference verifies; the reference signs and
 //! we verify. Needs the reference venv (`/work/.venv-ref` or `$MODEL_SIGNING_REF_VENV`).
 
+#![cfg(feature = "sigstore")]
+
 #[path = "sigstore_common.rs"]
 mod common;
 

@@ -98,9 +98,18 @@ pub struct VerifySigstoreArgs {
     #[arg(long = "trust-config", value_name = "TRUST_CONFIG")]
     pub trust_config: Option<PathBuf>,
 
-    /// Do not fetch trust material over the network (use --trust-config or the cached root).
+    /// Do not refresh the trusted root over the network (TUF); use the cached or the
+    /// embedded one.
     #[arg(long = "offline")]
     pub offline: bool,
+
+    /// The GitHub repository (`owner/repo`) whose Actions workflow must have signed.
+    #[arg(long = "github-workflow-repository", value_name = "OWNER/REPO")]
+    pub github_workflow_repository: Option<String>,
+
+    /// The git ref (e.g. `refs/heads/main`) the GitHub Actions workflow must have run on.
+    #[arg(long = "github-workflow-ref", value_name = "REF")]
+    pub github_workflow_ref: Option<String>,
 }
 
 #[derive(Debug, Args, PartialEq)]

@@ -3,7 +3,7 @@
 
 use model_signing::verifiers::SigstoreVerifier;
 use model_signing::{BundleVerifier, Error, SignError, Signer, VerifyError};
-use oms_sigstore::{IdentityPolicy, StringMatcher, TrustMaterial, TrustSource};
+use oms_sigstore::{load_trust_material, IdentityPolicy, StringMatcher, TrustRefresh, TrustSource};
 
 use crate::args::{SignSigstoreArgs, VerifySigstoreArgs};
 
@@ -16,14 +16,28 @@ pub fn signer(args: &SignSigstoreArgs) -> Result<Box<dyn Signer>, Error> {
 }
 
 pub fn verifier(args: &VerifySigstoreArgs) -> Result<Box<dyn BundleVerifier>, Error> {
-    // Trust material is embedded or read from --trust-config: never fetched, so --offline
-    // changes nothing. --trust-config wins over --use-staging on verify, like the reference.
+    // --trust-config wins over --use-staging on verify, like the reference. The public-good
+    // and staging roots are embedded; online, TUF refreshes them (cached), and an unreachable
+    // repository falls back to the cache, then to the embedded root.
     let source = match (&args.trust_config, args.use_staging) {
         (Some(path), _) => TrustSource::ClientTrustConfigFile(path.clone()),
         (None, true) => TrustSource::Staging,
         (None, false) => TrustSource::PublicGood,
     };
-    let trust = TrustMaterial::load(&source).map_err(sigstore_error)?;
+    let refresh = if args.offline {
+        TrustRefresh::CacheOnly
+    } else {
+        TrustRefresh::Online
+    };
+    let loaded = load_trust_material(&source, refresh).map_err(|e| sigstore_error(e.into()))?;
+    for warning in &loaded.warnings {
+        // Offline, falling back to the embedded root is what was asked for.
+        if args.offline {
+            tracing::debug!("{warning}");
+        } else {
+            tracing::warn!("{warning}");
+        }
+    }
     let identity = matcher(
         "--identity-regexp",
         args.identity.as_deref(),
@@ -34,10 +48,14 @@ pub fn verifier(args: &VerifySigstoreArgs) -> Result<Box<dyn BundleVerifier>, Er
         args.identity_provider.as_deref(),
         args.identity_provider_regexp.as_deref(),
     )?;
-    Ok(Box::new(SigstoreVerifier::new(
-        trust,
-        IdentityPolicy::new(identity, issuer),
-    )))
+    let mut policy = IdentityPolicy::new(identity, issuer);
+    if let Some(repository) = &args.github_workflow_repository {
+        policy = policy.with_github_workflow_repository(repository);
+    }
+    if let Some(git_ref) = &args.github_workflow_ref {
+        policy = policy.with_github_workflow_ref(git_ref);
+    }
+    Ok(Box::new(SigstoreVerifier::new(loaded.material, policy)))
 }
 
 /// clap guarantees exactly one of the two.

@@ -7,6 +7,13 @@
 //! The network work is sigstore-sign's (async); [`sign_statement`] is blocking
 //! and drives it on a private current-thread tokio runtime (on a helper thread
 //! when the caller already runs inside a runtime).
+//!
+//! Known differences from sigstore-python: the certificate request is
+//! sigstore-sign's (public key + proof of possession over the token's email or
+//! subject, not a CSR); the embedded SCT is not checked at signing time (the
+//! verifier checks it); a failing TSA is an error rather than a warning; the
+//! login puts no client secret in the browser URL and takes `id_token` before
+//! `access_token` from the token response.
 
 mod bundle_json;
 mod error;
@@ -51,6 +58,9 @@ pub const DEFAULT_CLIENT_ID: &str = "sigstore";
 pub struct SignOptions {
     /// Public-good, staging, or a ClientTrustConfig file (`--trust_config`).
     /// Its signing config selects Fulcio, Rekor, TSAs and the OIDC provider.
+    /// (When signing, the reference lets `--use_staging` win over `--trust_config`;
+    /// the caller maps the flags.) The embedded public-good and staging signing
+    /// configs are used as is, without a TUF refresh.
     pub trust: TrustSource,
     /// `--identity_token`: used as is, takes precedence over everything else.
     pub identity_token: Option<String>,

@@ -112,7 +112,10 @@ impl Tsa {
         }
         let mut serial = [0u8; 16];
         OsRng.fill_bytes(&mut serial);
-        serial[0] &= 0x7f;
+        // A first byte in 0x01..=0x7f keeps the INTEGER positive and minimal:
+        // `Int::new` does not strip leading zeros, and strict DER parsers
+        // reject a redundant one.
+        serial[0] = (serial[0] & 0x7f) | 0x01;
         let gen_time = der::asn1::GeneralizedTime::from_unix_duration(
             at.duration_since(UNIX_EPOCH)
                 .map(|d| std::time::Duration::from_secs(d.as_secs()))
@@ -227,5 +230,83 @@ impl Tsa {
     /// The chain as the trusted root lists it: leaf first, root last.
     pub fn chain_der(&self) -> Vec<Vec<u8>> {
         vec![self.leaf.cert_der.clone(), self.root.cert_der.clone()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p256::ecdsa::signature::Verifier;
+    use p256::ecdsa::{DerSignature, VerifyingKey};
+    use p256::pkcs8::DecodePublicKey;
+    use x509_tsp::MessageImprint;
+
+    fn request(nonce: &[u8]) -> Vec<u8> {
+        TimeStampReq {
+            version: TspVersion::V1,
+            message_imprint: MessageImprint {
+                hash_algorithm: spki::AlgorithmIdentifier {
+                    oid: ID_SHA_256,
+                    parameters: None,
+                },
+                hashed_message: OctetString::new([9u8; 32].to_vec()).unwrap(),
+            },
+            req_policy: None,
+            nonce: Some(Int::new(nonce).unwrap()),
+            cert_req: true,
+            extensions: None,
+        }
+        .to_der()
+        .unwrap()
+    }
+
+    fn parse(response: &[u8]) -> (TstInfo, Vec<u8>, SignedData) {
+        let response = TimeStampResp::from_der(response).unwrap();
+        assert_eq!(response.status.status, PkiStatus::Accepted);
+        let token = response.time_stamp_token.unwrap();
+        assert_eq!(token.content_type, ID_SIGNED_DATA);
+        let signed = SignedData::from_der(&token.content.to_der().unwrap()).unwrap();
+        let tst_der = signed
+            .encap_content_info
+            .econtent
+            .as_ref()
+            .unwrap()
+            .value()
+            .to_vec();
+        (TstInfo::from_der(&tst_der).unwrap(), tst_der, signed)
+    }
+
+    #[test]
+    fn response_echoes_the_request_and_its_cms_signature_verifies() {
+        let tsa = Tsa::new().unwrap();
+        let at = UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+        let (tst, tst_der, signed) =
+            parse(&tsa.timestamp(&request(&[0x42, 0x17]), at, false).unwrap());
+        assert_eq!(tst.nonce.unwrap().as_bytes(), &[0x42, 0x17]);
+        assert_eq!(tst.message_imprint.hashed_message.as_bytes(), &[9u8; 32]);
+        assert_eq!(tst.policy, TSA_POLICY);
+        assert_eq!(tst.gen_time.to_unix_duration().as_secs(), 1_800_000_000);
+        let signer = signed.signer_infos.0.get(0).unwrap();
+        let attrs = signer.signed_attrs.as_ref().unwrap();
+        let digest = attrs.iter().find(|a| a.oid == ID_MESSAGE_DIGEST).unwrap();
+        let digest =
+            OctetString::from_der(&digest.values.get(0).unwrap().to_der().unwrap()).unwrap();
+        assert_eq!(digest.as_bytes(), Sha256::digest(&tst_der).as_slice());
+        let key = VerifyingKey::from_public_key_der(&tsa.leaf.key.spki_der()).unwrap();
+        let signature = DerSignature::from_bytes(signer.signature.as_bytes()).unwrap();
+        key.verify(&attrs.to_der().unwrap(), &signature).unwrap();
+    }
+
+    #[test]
+    fn serial_numbers_are_always_minimal_der() {
+        let tsa = Tsa::new().unwrap();
+        for _ in 0..600 {
+            let (tst, _, _) = parse(
+                &tsa.timestamp(&request(&[1]), SystemTime::now(), false)
+                    .unwrap(),
+            );
+            let first = tst.serial_number.as_bytes()[0];
+            assert!((0x01..=0x7f).contains(&first), "{first:#x}");
+        }
     }
 }

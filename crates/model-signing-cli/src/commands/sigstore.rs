@@ -1,18 +1,30 @@
-//! The `sigstore` method's signer and verifier. Keyless signing is not in this build yet;
-//! verification uses the library's Sigstore verifier with embedded or given trust material.
+//! The `sigstore` method's signer and verifier (keyless: Fulcio, Rekor, TSA and OIDC as the
+//! trust material's signing config says).
 
+use model_signing::signers::SigstoreSigner;
 use model_signing::verifiers::SigstoreVerifier;
-use model_signing::{BundleVerifier, Error, SignError, Signer, VerifyError};
-use oms_sigstore::{load_trust_material, IdentityPolicy, StringMatcher, TrustRefresh, TrustSource};
+use model_signing::{BundleVerifier, Error, Signer, VerifyError};
+use oms_sigstore::{
+    load_trust_material, IdentityPolicy, SignOptions, StringMatcher, TrustRefresh, TrustSource,
+};
 
 use crate::args::{SignSigstoreArgs, VerifySigstoreArgs};
 
-pub const SIGN_UNAVAILABLE: &str = "the sigstore signing method is not yet available in this \
-     build; sign with `model_signing sign key` or `model_signing sign certificate` instead";
-
 pub fn signer(args: &SignSigstoreArgs) -> Result<Box<dyn Signer>, Error> {
-    let _ = args;
-    Err(Error::Sign(SignError::Other(SIGN_UNAVAILABLE.to_owned())))
+    // When signing, --use-staging wins over --trust-config, like the reference.
+    let trust = match (args.use_staging, &args.trust_config) {
+        (true, _) => TrustSource::Staging,
+        (false, Some(path)) => TrustSource::ClientTrustConfigFile(path.clone()),
+        (false, None) => TrustSource::PublicGood,
+    };
+    let mut opts = SignOptions::new(trust);
+    opts.identity_token = args.identity_token.clone();
+    opts.use_ambient_credentials = args.use_ambient_credentials;
+    opts.oauth_force_oob = args.oauth_force_oob;
+    opts.client_id = args.client_id.clone();
+    opts.client_secret = args.client_secret.clone();
+    opts.oidc_issuer = args.identity_provider.clone();
+    Ok(Box::new(SigstoreSigner::new(opts)))
 }
 
 pub fn verifier(args: &VerifySigstoreArgs) -> Result<Box<dyn BundleVerifier>, Error> {

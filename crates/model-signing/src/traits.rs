@@ -64,7 +64,7 @@ pub enum VerifyError {
     Certificate(#[from] oms_keys::certificate::CertError),
     #[error(transparent)]
     Key(#[from] oms_keys::KeyError),
-    #[cfg(feature = "sigstore")]
+    #[cfg(feature = "sigstore-verify")]
     #[error(transparent)]
     Sigstore(#[from] oms_sigstore::SigstoreError),
     #[error("{0}")]

@@ -3,12 +3,12 @@
 
 mod certificate;
 mod key;
-#[cfg(feature = "sigstore")]
+#[cfg(feature = "sigstore-verify")]
 mod sigstore;
 
 pub use certificate::CertificateVerifier;
 pub use key::KeyVerifier;
-#[cfg(feature = "sigstore")]
+#[cfg(feature = "sigstore-verify")]
 pub use sigstore::SigstoreVerifier;
 
 use oms_format::bundle::{self, Bundle, VerificationMaterial};

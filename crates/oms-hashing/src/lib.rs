@@ -1,6 +1,15 @@
 //! Walking an OpenSSF Model Signing (OMS) model the way the Python reference does, and hashing
 //! it into manifest resources (files or shards; SHA-256, BLAKE2b-512 or BLAKE3) in parallel.
 //!
+//! Where this deliberately differs from the reference (digests never do):
+//! * [`IgnoreRules`] refuses `.`, absolute and `..` paths (the reference accepts `.`, which then
+//!   ignores everything).
+//! * A directory that cannot be listed is an error; the reference's glob skips it silently.
+//! * [`hash_named`] reports a listed file that is absent instead of aborting.
+//! * [`resolve_cli_ignore_path`] gives `None` on a symlink loop, where the reference raises.
+//! * BLAKE3 reads files instead of mapping them, so a file truncated while hashed gives a
+//!   digest that will not verify rather than a SIGBUS.
+//!
 //! ```no_run
 //! use oms_hashing::{hash_model, HashOptions, IgnoreRules};
 //! let resources = hash_model(

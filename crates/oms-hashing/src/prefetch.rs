@@ -68,10 +68,9 @@ impl Prefetch {
 
     /// The owner's side: feeds each chunk, in order, to `consume`. Returns the bytes streamed.
     pub(crate) fn stream(&self, start: u64, consume: &mut dyn FnMut(&[u8])) -> io::Result<u64> {
-        let result = self.stream_inner(start, consume);
-        self.lock().finished = true;
-        self.changed.notify_all();
-        result
+        // Helpers must be released however this ends, a panic in `consume` included.
+        let _release = Finish(self);
+        self.stream_inner(start, consume)
     }
 
     fn stream_inner(&self, start: u64, consume: &mut dyn FnMut(&[u8])) -> io::Result<u64> {
@@ -146,6 +145,16 @@ impl Prefetch {
             st.ready.insert(offset, result);
             self.changed.notify_all();
         }
+    }
+}
+
+/// Marks the stream finished when dropped.
+struct Finish<'a>(&'a Prefetch);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.lock().finished = true;
+        self.0.changed.notify_all();
     }
 }
 

@@ -343,3 +343,23 @@ fn long_streams_with_read_ahead_match_single_threaded_hashing() {
     );
     assert_eq!(single[0].digest.value, res[0].digest.value);
 }
+
+#[test]
+fn a_panicking_progress_callback_propagates_instead_of_hanging() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("big");
+    fs::write(&file, vec![1u8; 40 << 20]).unwrap();
+    for algorithm in HashAlgorithm::ALL {
+        let o = HashOptions {
+            method: Method::Files,
+            algorithm,
+            workers: Some(2),
+        };
+        let outcome = std::panic::catch_unwind(|| {
+            hash_model(&file, false, &IgnoreRules::new(), &o, &|_| {
+                panic!("progress bar broke")
+            })
+        });
+        assert!(outcome.is_err(), "{algorithm}");
+    }
+}

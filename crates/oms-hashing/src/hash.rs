@@ -3,7 +3,9 @@
 //! Work is a list of tasks (a whole file, or one shard), taken largest first from a shared
 //! counter by one loop per thread, so a big file starts early and the other threads work
 //! through the rest meanwhile. Each thread streams through one reusable 64 KiB buffer (faster
-//! than 1 MiB here: it stays in cache), so memory does not grow with the model.
+//! than 1 MiB here: it stays in cache), so memory does not grow with the model. Two cases get
+//! the idle threads' help: a long SHA-256/BLAKE2b stream (they read ahead for it, see
+//! `prefetch`) and a long BLAKE3 file (hashed as parallel subtrees, see `blake3_tree`).
 
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read};

@@ -10,9 +10,6 @@ pub(crate) enum StreamHasher {
     Blake3(Box<blake3::Hasher>),
 }
 
-/// Inputs at least this long are worth splitting across threads inside BLAKE3.
-const BLAKE3_RAYON_MIN: usize = 128 * 1024;
-
 impl StreamHasher {
     pub(crate) fn new(algorithm: HashAlgorithm) -> Self {
         match algorithm {
@@ -26,9 +23,6 @@ impl StreamHasher {
         match self {
             Self::Sha256(h) => h.update(data),
             Self::Blake2b(h) => h.update(data),
-            Self::Blake3(h) if data.len() >= BLAKE3_RAYON_MIN => {
-                h.update_rayon(data);
-            }
             Self::Blake3(h) => {
                 h.update(data);
             }

@@ -98,7 +98,7 @@ for set in "${sets[@]}"; do
     model="$data/$set"
     sigs="$work/$set"
     mkdir -p "$sigs"
-    bytes="$(find "$model" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%d\n", s}')"
+    bytes="$(find "$model" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')"
     files="$(find "$model" -type f | wc -l)"
     printf '%s\tbytes\t%s\t%s\n' "$set" "$bytes" "$files" >>"$results"
 

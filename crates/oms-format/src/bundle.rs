@@ -10,7 +10,8 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::dsse::{Envelope, EnvelopeSignature};
-use crate::statement::{clip, json_type, push_json_string};
+use crate::json_node::{FieldError, Node as JsonNode};
+use crate::statement::{clip, push_json_string};
 
 /// The media type OMS writes; the reference's key and certificate verifiers accept only this.
 pub const BUNDLE_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -95,10 +96,7 @@ pub fn parse_bundle(bytes: &[u8]) -> Result<Bundle, BundleError> {
     }
     let value: Value =
         serde_json::from_slice(bytes).map_err(|e| BundleError::NotJson(e.to_string()))?;
-    let top = Node {
-        value: &value,
-        path: String::new(),
-    };
+    let top = Node::root(&value);
     let media_type = top.field("mediaType")?.str()?;
     if !ACCEPTED_MEDIA_TYPES.contains(&media_type) {
         return Err(BundleError::UnsupportedMediaType {
@@ -219,76 +217,27 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
-/// A JSON value together with its path, so every error can name the field it is about.
-struct Node<'a> {
-    value: &'a Value,
-    path: String,
+type Node<'a> = JsonNode<'a, BundleError>;
+
+impl FieldError for BundleError {
+    const ROOT: &'static str = "(bundle)";
+    fn missing_field(field: String) -> Self {
+        BundleError::MissingField { field }
+    }
+    fn wrong_type(field: String, expected: &'static str, found: &'static str) -> Self {
+        BundleError::WrongType {
+            field,
+            expected,
+            found,
+        }
+    }
 }
 
-impl<'a> Node<'a> {
-    fn child_path(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}.{key}", self.path)
-        }
-    }
-
-    fn field(&self, key: &str) -> Result<Node<'a>, BundleError> {
-        self.opt_field(key)?
-            .ok_or_else(|| BundleError::MissingField {
-                field: self.child_path(key),
-            })
-    }
-
-    /// An absent key and an explicit `null` are both "not given" (protobuf JSON semantics).
-    fn opt_field(&self, key: &str) -> Result<Option<Node<'a>>, BundleError> {
-        let map = self
-            .value
-            .as_object()
-            .ok_or_else(|| self.wrong_type("an object"))?;
-        Ok(map.get(key).filter(|v| !v.is_null()).map(|value| Node {
-            value,
-            path: self.child_path(key),
-        }))
-    }
-
-    fn item(&self, index: usize, value: &'a Value) -> Node<'a> {
-        Node {
-            value,
-            path: format!("{}[{index}]", self.path),
-        }
-    }
-
-    fn array(&self) -> Result<&'a [Value], BundleError> {
-        self.value
-            .as_array()
-            .map(Vec::as_slice)
-            .ok_or_else(|| self.wrong_type("an array"))
-    }
-
-    fn str(&self) -> Result<&'a str, BundleError> {
-        self.value
-            .as_str()
-            .ok_or_else(|| self.wrong_type("a string"))
-    }
-
+impl Node<'_> {
     fn base64(&self) -> Result<Vec<u8>, BundleError> {
         decode_base64(self.str()?).ok_or_else(|| BundleError::InvalidBase64 {
             field: self.path.clone(),
         })
-    }
-
-    fn wrong_type(&self, expected: &'static str) -> BundleError {
-        BundleError::WrongType {
-            field: if self.path.is_empty() {
-                "(bundle)".to_string()
-            } else {
-                self.path.clone()
-            },
-            expected,
-            found: json_type(self.value),
-        }
     }
 }
 

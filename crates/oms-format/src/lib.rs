@@ -8,6 +8,7 @@
 
 pub mod bundle;
 pub mod dsse;
+mod json_node;
 pub mod manifest;
 pub mod statement;
 

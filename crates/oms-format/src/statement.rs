@@ -10,7 +10,6 @@ pub use write::statement_bytes;
 
 use crate::manifest::{Manifest, ManifestError};
 
-pub(crate) use parse::json_type;
 pub(crate) use write::push_json_string;
 
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";

@@ -9,6 +9,7 @@ use crate::manifest::{
 };
 
 use super::*;
+use crate::json_node::{FieldError, Node as JsonNode};
 
 /// Parses a signed payload into the manifest it promises (§6.4), checking everything the
 /// reference checks plus what it should (sane ignore paths, names inside the model, no
@@ -41,10 +42,7 @@ pub(super) fn parse_with_limits(
     }
     let value: Value =
         serde_json::from_slice(payload).map_err(|e| StatementError::NotJson(e.to_string()))?;
-    let top = Node {
-        value: &value,
-        path: String::new(),
-    };
+    let top = Node::root(&value);
     let statement_type = top.field("_type")?.str()?;
     if statement_type != STATEMENT_TYPE {
         return Err(StatementError::StatementType {
@@ -344,86 +342,18 @@ fn parse_hex(node: &Node<'_>, len: usize) -> Result<Vec<u8>, StatementError> {
     })
 }
 
-/// A JSON value together with its path, so every error can name the field it is about.
-struct Node<'a> {
-    value: &'a Value,
-    path: String,
-}
+type Node<'a> = JsonNode<'a, StatementError>;
 
-impl<'a> Node<'a> {
-    fn child_path(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}.{key}", self.path)
-        }
+impl FieldError for StatementError {
+    const ROOT: &'static str = "(statement)";
+    fn missing_field(field: String) -> Self {
+        StatementError::MissingField { field }
     }
-
-    fn field(&self, key: &str) -> Result<Node<'a>, StatementError> {
-        self.opt_field(key)?
-            .ok_or_else(|| StatementError::MissingField {
-                field: self.child_path(key),
-            })
-    }
-
-    /// An absent key and an explicit `null` are both "not given".
-    fn opt_field(&self, key: &str) -> Result<Option<Node<'a>>, StatementError> {
-        let map = self
-            .value
-            .as_object()
-            .ok_or_else(|| self.wrong_type("an object"))?;
-        Ok(map.get(key).filter(|v| !v.is_null()).map(|value| Node {
-            value,
-            path: self.child_path(key),
-        }))
-    }
-
-    fn item(&self, index: usize, value: &'a Value) -> Node<'a> {
-        Node {
-            value,
-            path: format!("{}[{index}]", self.path),
-        }
-    }
-
-    fn array(&self) -> Result<&'a [Value], StatementError> {
-        self.value
-            .as_array()
-            .map(Vec::as_slice)
-            .ok_or_else(|| self.wrong_type("an array"))
-    }
-
-    fn str(&self) -> Result<&'a str, StatementError> {
-        self.value
-            .as_str()
-            .ok_or_else(|| self.wrong_type("a string"))
-    }
-
-    fn bool(&self) -> Result<bool, StatementError> {
-        self.value
-            .as_bool()
-            .ok_or_else(|| self.wrong_type("a boolean"))
-    }
-
-    fn wrong_type(&self, expected: &'static str) -> StatementError {
+    fn wrong_type(field: String, expected: &'static str, found: &'static str) -> Self {
         StatementError::WrongType {
-            field: if self.path.is_empty() {
-                "(statement)".to_string()
-            } else {
-                self.path.clone()
-            },
+            field,
             expected,
-            found: json_type(self.value),
+            found,
         }
-    }
-}
-
-pub(crate) fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }

@@ -17,25 +17,65 @@ fn signing_key(issued: &Issued) -> SigningKey {
     SigningKey::from_pem(&std::fs::read(&issued.key).unwrap(), None).unwrap()
 }
 
-/// Root (`root_alg`) -> intermediate (`int_alg`) -> leaf (`leaf_alg`), standard extensions.
-fn three_level(root_alg: &str, int_alg: &str, leaf_alg: &str) -> (Pki, Issued, Issued, Issued) {
+type Dates = (&'static str, &'static str);
+
+const P256: (&str, &str, &str) = ("P-256", "P-256", "P-256");
+
+/// `Test Root` (`algs.0`, `root_ext`) -> `Test Intermediate` (`algs.1`, `int_ext`, `int_dates`)
+/// -> `Test Leaf` (`algs.2`, standard leaf extensions, `leaf_dates`).
+fn chain(
+    algs: (&str, &str, &str),
+    root_ext: &str,
+    int_ext: &str,
+    int_dates: Dates,
+    leaf_dates: Dates,
+) -> (Pki, Issued, Issued, Issued) {
     let pki = Pki::new();
-    let root = pki.issue("Test Root", root_alg, None, ROOT_EXT, WIDE);
+    let root = pki.issue("Test Root", algs.0, None, root_ext, WIDE);
     let int = pki.issue(
         "Test Intermediate",
-        int_alg,
+        algs.1,
         Some("Test Root"),
+        int_ext,
+        int_dates,
+    );
+    let leaf = test_leaf(&pki, algs.2, "Test Intermediate", leaf_dates);
+    (pki, root, int, leaf)
+}
+
+/// Root (`root_alg`) -> intermediate (`int_alg`) -> leaf (`leaf_alg`), standard extensions.
+fn three_level(root_alg: &str, int_alg: &str, leaf_alg: &str) -> (Pki, Issued, Issued, Issued) {
+    chain(
+        (root_alg, int_alg, leaf_alg),
+        ROOT_EXT,
         CA_EXT,
         WIDE,
-    );
-    let leaf = pki.issue(
-        "Test Leaf",
-        leaf_alg,
-        Some("Test Intermediate"),
-        LEAF_EXT,
         LEAF_DATES,
-    );
-    (pki, root, int, leaf)
+    )
+}
+
+/// An all-P-256 [`chain`] under a standard root.
+fn p256_chain(int_ext: &str, int_dates: Dates, leaf_dates: Dates) -> (Pki, Issued, Issued, Issued) {
+    chain(P256, ROOT_EXT, int_ext, int_dates, leaf_dates)
+}
+
+/// A P-256 `Test Root` with `root_ext` and `root_dates`, and a P-256 `Test Leaf` it issues
+/// directly, with the standard leaf extensions and `leaf_dates`.
+fn root_and_leaf(root_ext: &str, root_dates: Dates, leaf_dates: Dates) -> (Pki, Issued, Issued) {
+    let pki = Pki::new();
+    let root = pki.issue("Test Root", "P-256", None, root_ext, root_dates);
+    let leaf = test_leaf(&pki, "P-256", "Test Root", leaf_dates);
+    (pki, root, leaf)
+}
+
+/// `Test Leaf` with the standard leaf extensions, issued by `issuer`.
+fn test_leaf(pki: &Pki, alg: &str, issuer: &str, dates: Dates) -> Issued {
+    pki.issue("Test Leaf", alg, Some(issuer), LEAF_EXT, dates)
+}
+
+/// A P-256 `Other Root` with the standard root extensions.
+fn other_root(pki: &Pki) -> Issued {
+    pki.issue("Other Root", "P-256", None, ROOT_EXT, WIDE)
 }
 
 #[test]
@@ -80,71 +120,26 @@ fn root_in_the_chain_and_any_intermediate_order_are_fine() {
 
 #[test]
 fn leaf_signed_directly_by_the_root() {
-    let pki = Pki::new();
-    let root = pki.issue("Test Root", "P-256", None, ROOT_EXT, WIDE);
-    let leaf = pki.issue(
-        "Test Leaf",
-        "P-256",
-        Some("Test Root"),
-        LEAF_EXT,
-        LEAF_DATES,
-    );
+    let (_pki, root, leaf) = root_and_leaf(ROOT_EXT, WIDE, LEAF_DATES);
     verify_chain(&[leaf.der], &[root.der]).unwrap();
 }
 
 #[test]
 fn expired_leaf_passes_like_the_reference() {
-    let pki = Pki::new();
-    let root = pki.issue("Test Root", "P-256", None, ROOT_EXT, WIDE);
-    let int = pki.issue(
-        "Test Intermediate",
-        "P-256",
-        Some("Test Root"),
-        CA_EXT,
-        WIDE,
-    );
-    let leaf = pki.issue(
-        "Test Leaf",
-        "P-256",
-        Some("Test Intermediate"),
-        LEAF_EXT,
-        ("20200101000000Z", "20200102000000Z"),
-    );
+    let (_pki, root, int, leaf) = p256_chain(CA_EXT, WIDE, ("20200101000000Z", "20200102000000Z"));
     verify_chain(&[leaf.der, int.der], &[root.der]).unwrap();
 }
 
 #[test]
 fn not_yet_valid_leaf_passes_like_the_reference() {
-    let pki = Pki::new();
-    let root = pki.issue("Test Root", "P-256", None, ROOT_EXT, WIDE);
-    let leaf = pki.issue(
-        "Test Leaf",
-        "P-256",
-        Some("Test Root"),
-        LEAF_EXT,
-        ("20390101000000Z", "20391231000000Z"),
-    );
+    let (_pki, root, leaf) = root_and_leaf(ROOT_EXT, WIDE, ("20390101000000Z", "20391231000000Z"));
     verify_chain(&[leaf.der], &[root.der]).unwrap();
 }
 
 #[test]
 fn intermediate_must_be_valid_at_the_leaf_not_before() {
-    let pki = Pki::new();
-    let root = pki.issue("Test Root", "P-256", None, ROOT_EXT, WIDE);
-    let int = pki.issue(
-        "Test Intermediate",
-        "P-256",
-        Some("Test Root"),
-        CA_EXT,
-        ("20190101000000Z", "20230101000000Z"),
-    );
-    let leaf = pki.issue(
-        "Test Leaf",
-        "P-256",
-        Some("Test Intermediate"),
-        LEAF_EXT,
-        LEAF_DATES,
-    );
+    let (_pki, root, int, leaf) =
+        p256_chain(CA_EXT, ("20190101000000Z", "20230101000000Z"), LEAF_DATES);
     let err = verify_chain(&[leaf.der, int.der], &[root.der]).unwrap_err();
     assert_eq!(
         err,
@@ -163,21 +158,8 @@ fn intermediate_must_be_valid_at_the_leaf_not_before() {
 
 #[test]
 fn root_not_yet_valid_at_the_leaf_not_before_fails() {
-    let pki = Pki::new();
-    let root = pki.issue(
-        "Test Root",
-        "P-256",
-        None,
-        ROOT_EXT,
-        ("20240601000000Z", "20400101000000Z"),
-    );
-    let leaf = pki.issue(
-        "Test Leaf",
-        "P-256",
-        Some("Test Root"),
-        LEAF_EXT,
-        LEAF_DATES,
-    );
+    let (_pki, root, leaf) =
+        root_and_leaf(ROOT_EXT, ("20240601000000Z", "20400101000000Z"), LEAF_DATES);
     assert_eq!(
         verify_chain(&[leaf.der], &[root.der]).unwrap_err(),
         CertError::NotYetValid {
@@ -243,7 +225,7 @@ fn intermediate_only_trust_store_fails() {
 #[test]
 fn unrelated_root_fails() {
     let (pki, _root, int, leaf) = three_level("P-256", "P-256", "P-256");
-    let other = pki.issue("Other Root", "P-256", None, ROOT_EXT, WIDE);
+    let other = other_root(&pki);
     assert_eq!(
         verify_chain(&[leaf.der, int.der], &[other.der]).unwrap_err(),
         CertError::IssuerNotFound {
@@ -256,7 +238,7 @@ fn unrelated_root_fails() {
 #[test]
 fn root_in_the_chain_but_not_trusted_fails() {
     let (pki, root, int, leaf) = three_level("P-256", "P-256", "P-256");
-    let other = pki.issue("Other Root", "P-256", None, ROOT_EXT, WIDE);
+    let other = other_root(&pki);
     assert_eq!(
         verify_chain(&[leaf.der, int.der, root.der], &[other.der]).unwrap_err(),
         CertError::UntrustedRoot {
@@ -318,7 +300,7 @@ fn issuer_without_ca_true_fails() {
         let pki = Pki::new();
         let root = pki.issue("Test Root", "P-256", None, ROOT_EXT, WIDE);
         let int = pki.issue(cn, "P-256", Some("Test Root"), ext, WIDE);
-        let leaf = pki.issue("Test Leaf", "P-256", Some(cn), LEAF_EXT, LEAF_DATES);
+        let leaf = test_leaf(&pki, "P-256", cn, LEAF_DATES);
         let err = verify_chain(&[leaf.der, int.der], &[root.der]).unwrap_err();
         assert_eq!(
             err,
@@ -331,20 +313,9 @@ fn issuer_without_ca_true_fails() {
 
 #[test]
 fn issuer_without_key_cert_sign_fails() {
-    let pki = Pki::new();
-    let root = pki.issue("Test Root", "P-256", None, ROOT_EXT, WIDE);
-    let int = pki.issue(
-        "Test Intermediate",
-        "P-256",
-        Some("Test Root"),
+    let (_pki, root, int, leaf) = p256_chain(
         "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,digitalSignature\n",
         WIDE,
-    );
-    let leaf = pki.issue(
-        "Test Leaf",
-        "P-256",
-        Some("Test Intermediate"),
-        LEAF_EXT,
         LEAF_DATES,
     );
     assert_eq!(
@@ -357,28 +328,8 @@ fn issuer_without_key_cert_sign_fails() {
 
 #[test]
 fn path_length_constraints() {
-    let pki = Pki::new();
-    let root = pki.issue(
-        "Test Root",
-        "P-256",
-        None,
-        "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign\n",
-        WIDE,
-    );
-    let int = pki.issue(
-        "Test Intermediate",
-        "P-256",
-        Some("Test Root"),
-        "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign\n",
-        WIDE,
-    );
-    let leaf = pki.issue(
-        "Test Leaf",
-        "P-256",
-        Some("Test Intermediate"),
-        LEAF_EXT,
-        LEAF_DATES,
-    );
+    let pathlen_0 = "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign\n";
+    let (pki, root, int, leaf) = chain(P256, pathlen_0, pathlen_0, WIDE, LEAF_DATES);
     assert_eq!(
         verify_chain(&[leaf.der, int.der], std::slice::from_ref(&root.der)).unwrap_err(),
         CertError::PathLengthExceeded {
@@ -400,20 +351,9 @@ fn path_length_constraints() {
 
 #[test]
 fn unknown_critical_extension_fails() {
-    let pki = Pki::new();
-    let root = pki.issue("Test Root", "P-256", None, ROOT_EXT, WIDE);
-    let int = pki.issue(
-        "Test Intermediate",
-        "P-256",
-        Some("Test Root"),
+    let (_pki, root, int, leaf) = p256_chain(
         &format!("{CA_EXT}1.2.3.4=critical,ASN1:UTF8String:hello\n"),
         WIDE,
-    );
-    let leaf = pki.issue(
-        "Test Leaf",
-        "P-256",
-        Some("Test Intermediate"),
-        LEAF_EXT,
         LEAF_DATES,
     );
     assert_eq!(
@@ -440,7 +380,7 @@ fn self_signed_leaf_trusted_directly() {
         std::slice::from_ref(&leaf.der),
     )
     .unwrap();
-    let other = pki.issue("Other Root", "P-256", None, ROOT_EXT, WIDE);
+    let other = other_root(&pki);
     assert_eq!(
         verify_chain(&[leaf.der], &[other.der]).unwrap_err(),
         CertError::UntrustedRoot {

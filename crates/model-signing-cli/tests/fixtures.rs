@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use common::bundle::subject_digest;
@@ -25,37 +26,59 @@ fn trust_config() -> PathBuf {
     fixtures().join("trust/custom_trust_config.json")
 }
 
-/// `verify key` run from the vectors directory.
-fn verify_key(dir: &str, model: &str, extra: &[&str]) -> Output {
+/// `verify key --signature <signature> --public_key <public_key>` run from the vectors
+/// directory; the caller adds any options and the model.
+fn key_command(signature: impl AsRef<OsStr>, public_key: impl AsRef<OsStr>) -> Run {
     Run::ours()
         .cwd(vectors())
         .args(["verify", "key", "--signature"])
-        .arg(format!("./{dir}/model.sig"))
-        .args(["--public_key", PUBLIC_KEY])
+        .arg(signature)
+        .arg("--public_key")
+        .arg(public_key)
+}
+
+/// `verify certificate --signature <signature> --certificate_chain <chain>` run from the
+/// vectors directory; the caller adds any options and the model.
+fn certificate_command(signature: impl AsRef<OsStr>, chain: impl AsRef<OsStr>) -> Run {
+    Run::ours()
+        .cwd(vectors())
+        .args(["verify", "certificate", "--signature"])
+        .arg(signature)
+        .arg("--certificate_chain")
+        .arg(chain)
+}
+
+/// `verify sigstore` with the fixtures' trust configuration, from the current directory; the
+/// caller adds any options and the model.
+fn sigstore_command(signature: impl AsRef<OsStr>, identity: &str, issuer: &str) -> Run {
+    Run::ours()
+        .args(["verify", "sigstore", "--signature"])
+        .arg(signature)
+        .args(["--identity", identity, "--identity_provider", issuer])
+        .arg("--trust_config")
+        .arg(trust_config())
+}
+
+/// `verify key` of a fixture directory's own signature.
+fn verify_key(dir: &str, model: &str, extra: &[&str]) -> Output {
+    key_command(format!("./{dir}/model.sig"), PUBLIC_KEY)
         .args(extra)
         .arg(model)
         .run()
 }
 
-/// `verify certificate` run from the vectors directory.
+/// `verify certificate` of a fixture directory's own signature.
 fn verify_certificate(dir: &str, extra: &[&str]) -> Output {
-    Run::ours()
-        .cwd(vectors())
-        .args(["verify", "certificate", "--signature"])
-        .arg(format!("./{dir}/model.sig"))
-        .args(["--certificate_chain", ROOT_CA])
+    certificate_command(format!("./{dir}/model.sig"), ROOT_CA)
         .args(extra)
         .arg(format!("./{dir}/"))
         .run()
 }
 
+/// `verify sigstore` run from the vectors directory with the fixtures' identity.
 fn verify_sigstore(signature: &str, model: &str, extra: &[&str]) -> Output {
-    Run::ours()
+    sigstore_command(signature, IDENTITY, ISSUER)
         .cwd(vectors())
-        .args(["verify", "sigstore", "--signature", signature])
-        .args(["--identity", IDENTITY, "--identity_provider", ISSUER])
-        .arg("--trust_config")
-        .arg(trust_config())
         .args(extra)
         .arg(model)
         .run()
@@ -107,15 +130,7 @@ fn v1_1_0_certificate_verifies_with_and_without_the_scripts_ignore_path() {
 
 #[test]
 fn certificate_fixture_fails_against_an_intermediate_only_trust_store() {
-    Run::ours()
-        .cwd(vectors())
-        .args([
-            "verify",
-            "certificate",
-            "--signature",
-            "v1.1.0-certificate/model.sig",
-        ])
-        .args(["--certificate_chain", INTERMEDIATE_CA])
+    certificate_command("v1.1.0-certificate/model.sig", INTERMEDIATE_CA)
         .arg("v1.1.0-certificate")
         .run()
         .failed();
@@ -125,16 +140,7 @@ fn certificate_fixture_fails_against_an_intermediate_only_trust_store() {
 fn certificate_fixture_fails_against_an_unrelated_root() {
     let dir = tempdir();
     let pki = common::pki::pki(dir.path(), Curve::P256);
-    Run::ours()
-        .cwd(vectors())
-        .args([
-            "verify",
-            "certificate",
-            "--signature",
-            "v1.1.0-certificate/model.sig",
-        ])
-        .arg("--certificate_chain")
-        .arg(&pki.root_cert)
+    certificate_command("v1.1.0-certificate/model.sig", &pki.root_cert)
         .arg("v1.1.0-certificate")
         .run()
         .failed();
@@ -190,16 +196,7 @@ fn directory_fixture_signed_as_single_file_fails_as_a_directory() {
 fn elliptic_key_fixture_fails_with_another_public_key() {
     let dir = tempdir();
     let other = ec_key(dir.path(), "other", Curve::P384, KeyFormat::Pkcs8);
-    Run::ours()
-        .cwd(vectors())
-        .args([
-            "verify",
-            "key",
-            "--signature",
-            "v1.1.0-elliptic-key/model.sig",
-        ])
-        .arg("--public_key")
-        .arg(&other.public)
+    key_command("v1.1.0-elliptic-key/model.sig", &other.public)
         .arg("v1.1.0-elliptic-key")
         .run()
         .failed()
@@ -211,16 +208,7 @@ fn legacy_key_fixture_without_hint_fails_with_another_public_key() {
     // No hint in the bundle: the signature check itself must catch the wrong key.
     let dir = tempdir();
     let other = ec_key(dir.path(), "other", Curve::P384, KeyFormat::Pkcs8);
-    Run::ours()
-        .cwd(vectors())
-        .args([
-            "verify",
-            "key",
-            "--signature",
-            "v1.0.0-elliptic-key/model.sig",
-        ])
-        .arg("--public_key")
-        .arg(&other.public)
+    key_command("v1.0.0-elliptic-key/model.sig", &other.public)
         .arg("v1.0.0-elliptic-key/signme-1")
         .run()
         .failed()
@@ -229,26 +217,12 @@ fn legacy_key_fixture_without_hint_fails_with_another_public_key() {
 
 #[test]
 fn a_certificate_bundle_is_refused_by_verify_key_and_vice_versa() {
-    Run::ours()
-        .cwd(vectors())
-        .args([
-            "verify",
-            "key",
-            "--signature",
-            "v1.1.0-certificate/model.sig",
-        ])
-        .args(["--public_key", PUBLIC_KEY, "v1.1.0-certificate"])
+    key_command("v1.1.0-certificate/model.sig", PUBLIC_KEY)
+        .arg("v1.1.0-certificate")
         .run()
         .failed();
-    Run::ours()
-        .cwd(vectors())
-        .args([
-            "verify",
-            "certificate",
-            "--signature",
-            "v1.1.0-elliptic-key/model.sig",
-        ])
-        .args(["--certificate_chain", ROOT_CA, "v1.1.0-elliptic-key"])
+    certificate_command("v1.1.0-elliptic-key/model.sig", ROOT_CA)
+        .arg("v1.1.0-elliptic-key")
         .run()
         .failed();
 }
@@ -308,40 +282,37 @@ fn spec(path: &str) -> PathBuf {
     fixtures().join("oms-spec").join(path)
 }
 
-#[test]
-fn oms_spec_valid_key_bundle_verifies_against_the_v1_1_0_model() {
-    Run::ours()
-        .cwd(vectors())
-        .args(["verify", "key", "--signature"])
-        .arg(spec("valid/key.bundle.json"))
-        .args(["--public_key", PUBLIC_KEY])
+/// `verify key` of an OMS specification bundle against the v1.1.0 elliptic-key model, whose own
+/// `model.sig` the spec bundles do not record.
+fn verify_spec_key(vector: &str) -> Output {
+    key_command(spec(vector), PUBLIC_KEY)
         .args(["--ignore-paths", "v1.1.0-elliptic-key/model.sig"])
         .arg("v1.1.0-elliptic-key")
         .run()
-        .verified();
+}
+
+/// `verify certificate` of an OMS specification bundle against the v1.1.0 elliptic-key model.
+fn verify_spec_certificate(vector: &str) -> Output {
+    certificate_command(spec(vector), ROOT_CA)
+        .args(["--ignore-paths", "v1.1.0-elliptic-key/model.sig"])
+        .arg("v1.1.0-elliptic-key")
+        .run()
+}
+
+#[test]
+fn oms_spec_valid_key_bundle_verifies_against_the_v1_1_0_model() {
+    verify_spec_key("valid/key.bundle.json").verified();
 }
 
 #[test]
 fn oms_spec_valid_certificate_bundle_verifies_against_the_v1_1_0_model() {
-    Run::ours()
-        .cwd(vectors())
-        .args(["verify", "certificate", "--signature"])
-        .arg(spec("valid/certificate.bundle.json"))
-        .args(["--certificate_chain", ROOT_CA])
-        .args(["--ignore-paths", "v1.1.0-elliptic-key/model.sig"])
-        .arg("v1.1.0-elliptic-key")
-        .run()
-        .verified();
+    verify_spec_certificate("valid/certificate.bundle.json").verified();
 }
 
 #[test]
 fn oms_spec_valid_bundle_without_the_signature_ignored_reports_model_sig() {
     // The spec bundles do not record model.sig, which sits inside the model.
-    Run::ours()
-        .cwd(vectors())
-        .args(["verify", "key", "--signature"])
-        .arg(spec("valid/key.bundle.json"))
-        .args(["--public_key", PUBLIC_KEY])
+    key_command(spec("valid/key.bundle.json"), PUBLIC_KEY)
         .arg("v1.1.0-elliptic-key")
         .run()
         .failed()
@@ -359,30 +330,14 @@ const INVALID_VECTORS: [&str; 5] = [
 #[test]
 fn oms_spec_invalid_vectors_are_rejected_by_verify_key() {
     for vector in INVALID_VECTORS {
-        Run::ours()
-            .cwd(vectors())
-            .args(["verify", "key", "--signature"])
-            .arg(spec(vector))
-            .args(["--public_key", PUBLIC_KEY])
-            .args(["--ignore-paths", "v1.1.0-elliptic-key/model.sig"])
-            .arg("v1.1.0-elliptic-key")
-            .run()
-            .failed();
+        verify_spec_key(vector).failed();
     }
 }
 
 #[test]
 fn oms_spec_invalid_vectors_are_rejected_by_verify_certificate() {
     for vector in INVALID_VECTORS {
-        Run::ours()
-            .cwd(vectors())
-            .args(["verify", "certificate", "--signature"])
-            .arg(spec(vector))
-            .args(["--certificate_chain", ROOT_CA])
-            .args(["--ignore-paths", "v1.1.0-elliptic-key/model.sig"])
-            .arg("v1.1.0-elliptic-key")
-            .run()
-            .failed();
+        verify_spec_certificate(vector).failed();
     }
 }
 
@@ -390,14 +345,7 @@ fn oms_spec_invalid_vectors_are_rejected_by_verify_certificate() {
 fn oms_spec_wrong_predicate_is_rejected_by_the_signature_check() {
     // The vector's payload was edited after signing, so the signature fails before the
     // predicate type is looked at (the reference fails there too, with an empty message).
-    Run::ours()
-        .cwd(vectors())
-        .args(["verify", "key", "--signature"])
-        .arg(spec("invalid-payload/wrong-predicate.bundle.json"))
-        .args(["--public_key", PUBLIC_KEY])
-        .args(["--ignore-paths", "v1.1.0-elliptic-key/model.sig"])
-        .arg("v1.1.0-elliptic-key")
-        .run()
+    verify_spec_key("invalid-payload/wrong-predicate.bundle.json")
         .failed()
         .stderr_names("signature");
 }
@@ -442,42 +390,22 @@ fn oms_spec_valid_sigstore_bundle_verifies_against_the_v1_1_0_model() {
 
 #[test]
 fn sigstore_fixture_fails_for_another_identity_or_issuer() {
-    Run::ours()
+    sigstore_command("v1.1.0-sigstore/model.sig", "someone@example.com", ISSUER)
         .cwd(vectors())
-        .args([
-            "verify",
-            "sigstore",
-            "--signature",
-            "v1.1.0-sigstore/model.sig",
-        ])
-        .args([
-            "--identity",
-            "someone@example.com",
-            "--identity_provider",
-            ISSUER,
-        ])
-        .arg("--trust_config")
-        .arg(trust_config())
         .arg("v1.1.0-sigstore")
         .run()
         .failed()
         .stderr_names("someone@example.com");
-    Run::ours()
-        .cwd(vectors())
-        .args([
-            "verify",
-            "sigstore",
-            "--signature",
-            "v1.1.0-sigstore/model.sig",
-        ])
-        .args(["--identity", IDENTITY])
-        .args(["--identity_provider", "https://accounts.example.com"])
-        .arg("--trust_config")
-        .arg(trust_config())
-        .arg("v1.1.0-sigstore")
-        .run()
-        .failed()
-        .stderr_names("https://accounts.example.com");
+    sigstore_command(
+        "v1.1.0-sigstore/model.sig",
+        IDENTITY,
+        "https://accounts.example.com",
+    )
+    .cwd(vectors())
+    .arg("v1.1.0-sigstore")
+    .run()
+    .failed()
+    .stderr_names("https://accounts.example.com");
 }
 
 #[test]
@@ -486,12 +414,7 @@ fn sigstore_fixture_signature_fails_against_a_changed_model() {
     let model = dir.path().join("model");
     common::models::copy_dir(&vectors().join("v1.1.0-sigstore"), &model);
     std::fs::write(model.join("signme-2"), b"tampered").unwrap();
-    Run::ours()
-        .args(["verify", "sigstore", "--signature"])
-        .arg(model.join("model.sig"))
-        .args(["--identity", IDENTITY, "--identity_provider", ISSUER])
-        .arg("--trust_config")
-        .arg(trust_config())
+    sigstore_command(model.join("model.sig"), IDENTITY, ISSUER)
         .arg(&model)
         .run()
         .failed()

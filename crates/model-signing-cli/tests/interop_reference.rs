@@ -338,21 +338,33 @@ fn we_verify_reference_library_shard_and_blake_signatures() {
 
 // --- the same model, signed by both --------------------------------------------------------
 
-/// Signs `model` with both implementations and checks each verifies the other's signature.
-/// Returns (ours, reference) signature paths.
-fn cross_sign(
+/// Signs `model` with both implementations (into `dir`/ours.sig and `dir`/ref.sig), checks each
+/// verifies the other's signature and that both state the same. Returns (ours, reference)
+/// signature paths.
+fn cross_sign_alike(
+    dir: &Path,
     model: &Path,
     key: &KeyPair,
     sign_extra: &[&str],
     verify_extra: &[&str],
-    ours_sig: PathBuf,
-    ref_sig: PathBuf,
 ) -> (PathBuf, PathBuf) {
+    let ours_sig = dir.join("ours.sig");
+    let ref_sig = dir.join("ref.sig");
     sign_key(Run::ours(), model, &ours_sig, key, sign_extra).signed();
     sign_key(Run::reference(), model, &ref_sig, key, sign_extra).signed();
     verify_key(Run::reference(), model, &ours_sig, key, verify_extra).verified();
     verify_key(Run::ours(), model, &ref_sig, key, verify_extra).verified();
+    assert_same_statement(&ours_sig, &ref_sig);
     (ours_sig, ref_sig)
+}
+
+/// Each implementation verifies the other's signature of `model`: [ours checking the
+/// reference's, the reference checking ours].
+fn verify_each_other(model: &Path, key: &KeyPair, ours: &Path, reference: &Path) -> [Output; 2] {
+    [
+        verify_key(Run::ours(), model, reference, key, &[]),
+        verify_key(Run::reference(), model, ours, key, &[]),
+    ]
 }
 
 /// The parts of two statements that must agree exactly: subject digest, resources in order,
@@ -384,15 +396,7 @@ fn rich_model_signs_identically_to_the_reference() {
     let dir = tempdir();
     let model = rich_model(dir.path(), "my model");
     let key = ec_key(dir.path(), "k", Curve::P256, KeyFormat::Pkcs8);
-    let (ours, reference) = cross_sign(
-        &model,
-        &key,
-        &[],
-        &[],
-        dir.path().join("ours.sig"),
-        dir.path().join("ref.sig"),
-    );
-    assert_same_statement(&ours, &reference);
+    let (ours, reference) = cross_sign_alike(dir.path(), &model, &key, &[], &[]);
     assert_eq!(our_digest(&model, &[]), subject_digest(&reference));
     let names = resource_names(&reference);
     for signed in [
@@ -422,15 +426,13 @@ fn rich_model_signs_identically_to_the_reference() {
     // Harmless and harmful changes are judged alike by both.
     write(&model, ".git/HEAD", b"moved\n");
     fs::create_dir_all(model.join("new-empty-dir")).unwrap();
-    verify_key(Run::ours(), &model, &reference, &key, &[]).verified();
-    verify_key(Run::reference(), &model, &ours, &key, &[]).verified();
+    for out in verify_each_other(&model, &key, &ours, &reference) {
+        out.verified();
+    }
     write(&model, "sub/.gitignore", b"changed\n");
-    verify_key(Run::ours(), &model, &reference, &key, &[])
-        .failed()
-        .stderr_names("sub/.gitignore");
-    verify_key(Run::reference(), &model, &ours, &key, &[])
-        .failed()
-        .stderr_names("sub/.gitignore");
+    for out in verify_each_other(&model, &key, &ours, &reference) {
+        out.failed().stderr_names("sub/.gitignore");
+    }
 }
 
 #[test]
@@ -439,15 +441,7 @@ fn git_paths_included_sign_identically_to_the_reference() {
     let model = rich_model(dir.path(), "model");
     let key = ec_key(dir.path(), "k", Curve::P384, KeyFormat::Pkcs8);
     let flags = ["--no-ignore-git-paths"];
-    let (ours, reference) = cross_sign(
-        &model,
-        &key,
-        &flags,
-        &flags,
-        dir.path().join("ours.sig"),
-        dir.path().join("ref.sig"),
-    );
-    assert_same_statement(&ours, &reference);
+    let (_ours, reference) = cross_sign_alike(dir.path(), &model, &key, &flags, &flags);
     assert_eq!(our_digest(&model, &flags), subject_digest(&reference));
 }
 
@@ -467,21 +461,14 @@ fn ignored_paths_sign_identically_and_are_honoured_from_the_signature() {
         "--ignore-paths",
         missing.to_str().unwrap(),
     ];
-    let (ours, reference) = cross_sign(
-        &model,
-        &key,
-        &flags,
-        &[],
-        dir.path().join("ours.sig"),
-        dir.path().join("ref.sig"),
-    );
-    assert_same_statement(&ours, &reference);
+    let (ours, reference) = cross_sign_alike(dir.path(), &model, &key, &flags, &[]);
     assert_eq!(our_digest(&model, &flags), subject_digest(&reference));
     // The recorded ignore paths cover later changes there, for both verifiers.
     write(&model, "sub/new.txt", b"new\n");
     write(&model, "README.md", b"rewritten\n");
-    verify_key(Run::ours(), &model, &reference, &key, &[]).verified();
-    verify_key(Run::reference(), &model, &ours, &key, &[]).verified();
+    for out in verify_each_other(&model, &key, &ours, &reference) {
+        out.verified();
+    }
 }
 
 #[test]
@@ -574,15 +561,7 @@ fn single_file_model_works_both_ways() {
     let dir = tempdir();
     let file = write(dir.path(), "model.safetensors", &pattern(3000, 11));
     let key = ec_key(dir.path(), "k", Curve::P521, KeyFormat::Pkcs8);
-    let (ours, reference) = cross_sign(
-        &file,
-        &key,
-        &[],
-        &[],
-        dir.path().join("ours.sig"),
-        dir.path().join("ref.sig"),
-    );
-    assert_same_statement(&ours, &reference);
+    let (ours, reference) = cross_sign_alike(dir.path(), &file, &key, &[], &[]);
     assert_eq!(resource_names(&ours), vec![".".to_owned()]);
     assert_eq!(our_digest(&file, &[]), subject_digest(&reference));
 }
@@ -595,15 +574,7 @@ fn empty_files_and_folders_sign_identically() {
     write(&model, "nested/empty-b", b"");
     fs::create_dir_all(model.join("empty-folder/deeper")).unwrap();
     let key = ec_key(dir.path(), "k", Curve::P256, KeyFormat::Sec1);
-    let (ours, reference) = cross_sign(
-        &model,
-        &key,
-        &[],
-        &[],
-        dir.path().join("ours.sig"),
-        dir.path().join("ref.sig"),
-    );
-    assert_same_statement(&ours, &reference);
+    let (ours, _reference) = cross_sign_alike(dir.path(), &model, &key, &[], &[]);
     assert_eq!(
         resource_names(&ours),
         vec!["empty-a".to_owned(), "nested/empty-b".to_owned()]
@@ -615,15 +586,7 @@ fn real_minilm_model_works_both_ways() {
     let model = minilm_model();
     let dir = tempdir();
     let key = ec_key(dir.path(), "k", Curve::P256, KeyFormat::Pkcs8);
-    let (ours, reference) = cross_sign(
-        &model,
-        &key,
-        &[],
-        &[],
-        dir.path().join("ours.sig"),
-        dir.path().join("ref.sig"),
-    );
-    assert_same_statement(&ours, &reference);
+    let (ours, reference) = cross_sign_alike(dir.path(), &model, &key, &[], &[]);
     assert_eq!(our_digest(&model, &[]), subject_digest(&reference));
     let names = resource_names(&ours);
     assert!(names.contains(&"model.safetensors".to_owned()));

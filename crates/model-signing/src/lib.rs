@@ -23,8 +23,19 @@ pub use sign::{digest_model, sign_model};
 pub use traits::{BundleVerifier, SignError, Signer, VerifiedPayload, VerifyError};
 pub use verify::{verify_model, VerifiedModel};
 
-/// Receives the number of bytes hashed since the last call.
-pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+/// Follows hashing: told the total once, before hashing starts, then the bytes hashed since
+/// the last call. Any `Fn(u64) + Sync` closure is a `Progress` that only counts bytes.
+pub trait Progress: Sync {
+    /// The number of bytes that will be hashed (the model's files, after ignores).
+    fn start(&self, _total_bytes: u64) {}
+    fn advance(&self, bytes: u64);
+}
+
+impl<F: Fn(u64) + Sync> Progress for F {
+    fn advance(&self, bytes: u64) {
+        self(bytes)
+    }
+}
 
 /// A progress callback that ignores progress.
 pub fn no_progress(_: u64) {}

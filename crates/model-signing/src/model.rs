@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use oms_format::{HashAlgorithm, Method, Resource};
-use oms_hashing::{HashOptions, IgnoreRules, GIT_DEFAULT_PATHS};
+use oms_hashing::{HashOptions, IgnoreRules, ModelFile, GIT_DEFAULT_PATHS};
 
 use crate::{Error, Progress};
 
@@ -32,7 +32,7 @@ pub(crate) fn hash_model(
     allow_symlinks: bool,
     ignore: &IgnoreRules,
     workers: Option<usize>,
-    progress: Progress,
+    progress: &dyn Progress,
 ) -> Result<(Vec<Resource>, Method), Error> {
     let opts = HashOptions {
         method,
@@ -40,8 +40,10 @@ pub(crate) fn hash_model(
         workers,
     };
     let files = oms_hashing::list_files(model, allow_symlinks, ignore)?;
-    let resources = oms_hashing::hash_files(&files, &opts, progress)?;
-    Ok((resources, opts.effective_method()))
+    Ok((
+        hash_listed(&files, &opts, progress)?,
+        opts.effective_method(),
+    ))
 }
 
 /// The model name the reference records: the last path component, or the canonical
@@ -58,4 +60,16 @@ pub(crate) fn model_name(model: &Path) -> String {
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_default()
+}
+
+/// Hashes listed files, telling `progress` their total size first.
+pub(crate) fn hash_listed(
+    files: &[ModelFile],
+    opts: &HashOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<Resource>, Error> {
+    progress.start(files.iter().map(|f| f.len).sum());
+    Ok(oms_hashing::hash_files(files, opts, &|bytes| {
+        progress.advance(bytes)
+    })?)
 }

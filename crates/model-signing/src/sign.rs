@@ -9,7 +9,7 @@ use crate::{Error, HashingConfig, Progress, Signer};
 pub fn digest_model(
     model: &Path,
     cfg: &HashingConfig,
-    progress: Progress,
+    progress: &dyn Progress,
 ) -> Result<Manifest, Error> {
     let (rules, recorded) = ignore_rules(&cfg.ignore_paths, cfg.ignore_git_paths)?;
     let (resources, method) = hash_model(
@@ -35,7 +35,7 @@ pub fn sign_model(
     model: &Path,
     cfg: &HashingConfig,
     signer: &dyn Signer,
-    progress: Progress,
+    progress: &dyn Progress,
 ) -> Result<Vec<u8>, Error> {
     let manifest = digest_model(model, cfg, progress)?;
     let statement = statement::statement_bytes(&manifest);

@@ -5,7 +5,7 @@ use oms_format::manifest::parse_shard_name;
 use oms_format::{statement, Manifest, Method};
 use oms_hashing::HashOptions;
 
-use crate::model::{hash_model, ignore_rules};
+use crate::model::{hash_listed, hash_model, ignore_rules};
 use crate::{BundleVerifier, Error, Progress, VerificationReport, VerifyOptions};
 
 /// A model that matches a valid signature.
@@ -29,7 +29,7 @@ pub fn verify_model(
     bundle: &[u8],
     verifier: &dyn BundleVerifier,
     opts: &VerifyOptions,
-    progress: Progress,
+    progress: &dyn Progress,
 ) -> Result<VerifiedModel, Error> {
     let verified = verifier.verify(bundle)?;
     let signed = statement::parse_statement(&verified.payload)?;
@@ -47,7 +47,10 @@ pub fn verify_model(
             algorithm: ser.hash_type,
             workers: opts.workers,
         };
-        oms_hashing::hash_named_with(model, &names, opts.allow_symlinks, &rules, &hash, progress)?.0
+        let (files, _missing) =
+            oms_hashing::list_named(model, &names, opts.allow_symlinks, &rules)?;
+        // Missing files show up in the comparison, as signed resources not hashed.
+        hash_listed(&files, &hash, progress)?
     } else {
         hash_model(
             model,

@@ -41,7 +41,7 @@ pub use error::HashError;
 pub use hash::hash_files;
 pub use hasher::digest_bytes;
 pub use ignore::{IgnoreRuleError, IgnoreRules, GIT_DEFAULT_PATHS};
-pub use named::{hash_named, hash_named_with};
+pub use named::{hash_named, hash_named_with, list_named};
 pub use options::HashOptions;
 pub use resolve::{resolve_cli_ignore_path, resolve_cli_ignore_path_in, resolve_non_strict};
 pub use walk::{list_files, ModelFile};

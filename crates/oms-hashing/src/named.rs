@@ -46,6 +46,19 @@ pub fn hash_named_with(
     opts: &HashOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(Vec<Resource>, Vec<String>), HashError> {
+    let (files, missing) = list_named(model_path, names, allow_symlinks, ignore)?;
+    let resources = hash_files(&files, opts, progress)?;
+    Ok((resources, missing))
+}
+
+/// The files [`hash_named_with`] would hash, and the names with no file behind them, so a
+/// caller can see the sizes before hashing.
+pub fn list_named(
+    model_path: &Path,
+    names: &[String],
+    allow_symlinks: bool,
+    ignore: &IgnoreRules,
+) -> Result<(Vec<ModelFile>, Vec<String>), HashError> {
     let unique: BTreeSet<&str> = names.iter().map(String::as_str).collect();
     let mut files = Vec::new();
     let mut missing = Vec::new();
@@ -80,6 +93,5 @@ pub fn hash_named_with(
             missing.push(name.to_string());
         }
     }
-    let resources = hash_files(&files, opts, progress)?;
-    Ok((resources, missing))
+    Ok((files, missing))
 }

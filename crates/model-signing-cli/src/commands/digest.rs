@@ -8,7 +8,7 @@ use crate::output::{self, Status};
 use crate::progress::HashProgress;
 
 pub fn run(args: &DigestArgs) -> Status {
-    let progress = HashProgress::for_model(&args.model.model_path);
+    let progress = HashProgress::on_terminal();
     let result = execute(args, &progress);
     progress.finish();
     match result {
@@ -26,7 +26,6 @@ pub fn execute(args: &DigestArgs, progress: &HashProgress) -> Result<String, Err
         ignore_git_paths: model.ignore_git_paths(),
         ..HashingConfig::default()
     };
-    let advance = |bytes: u64| progress.advance(bytes);
-    let manifest = digest_model(&model.model_path, &config, &advance)?;
+    let manifest = digest_model(&model.model_path, &config, progress)?;
     Ok(output::root_digest_line(&manifest.root_digest()))
 }

@@ -15,7 +15,7 @@ use crate::password::with_password;
 use crate::progress::HashProgress;
 
 pub fn run(method: &SignMethod) -> Status {
-    let progress = HashProgress::for_model(&method.common().model.model_path);
+    let progress = HashProgress::on_terminal();
     let result = execute(method, &progress);
     progress.finish();
     match result {
@@ -29,8 +29,7 @@ pub fn execute(method: &SignMethod, progress: &HashProgress) -> Result<(), Error
     let common = method.common();
     let signer = signer(method)?;
     let config = hashing_config(common);
-    let advance = |bytes: u64| progress.advance(bytes);
-    let bundle = sign_model(&common.model.model_path, &config, signer.as_ref(), &advance)?;
+    let bundle = sign_model(&common.model.model_path, &config, signer.as_ref(), progress)?;
     write_signature(&common.signature, &bundle)
 }
 

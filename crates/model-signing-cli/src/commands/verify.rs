@@ -16,7 +16,7 @@ use crate::progress::HashProgress;
 
 pub fn run(method: &VerifyMethod) -> Status {
     let common = method.common();
-    let progress = HashProgress::for_model(&common.model.model_path);
+    let progress = HashProgress::on_terminal();
     let result = execute(method, &progress);
     progress.finish();
     report(&result, common.output)
@@ -27,13 +27,12 @@ pub fn execute(method: &VerifyMethod, progress: &HashProgress) -> Result<Verifie
     let common = method.common();
     let verifier = verifier(method)?;
     let bundle = read_signature(&common.signature)?;
-    let advance = |bytes: u64| progress.advance(bytes);
     verify_model(
         &common.model.model_path,
         &bundle,
         verifier.as_ref(),
         &options(common),
-        &advance,
+        progress,
     )
 }
 

@@ -8,19 +8,21 @@ use oms_hashing::{HashOptions, IgnoreRules, ModelFile, GIT_DEFAULT_PATHS};
 use crate::{Error, Progress};
 
 /// The ignore rules for a run: the given paths plus, if asked, the top-level git paths.
-/// Returns the rules and the sorted, de-duplicated list that a signature records.
+/// Returns the rules and the list a signature records: the rules' own normalized, sorted,
+/// de-duplicated paths.
 pub(crate) fn ignore_rules(
     paths: &[String],
     ignore_git_paths: bool,
 ) -> Result<(IgnoreRules, Vec<String>), Error> {
-    let mut all: Vec<String> = paths.to_vec();
-    if ignore_git_paths {
-        all.extend(GIT_DEFAULT_PATHS.iter().map(|p| p.to_string()));
-    }
-    all.sort();
-    all.dedup();
-    let rules = IgnoreRules::from_paths(&all).map_err(|e| Error::IgnorePath(e.to_string()))?;
-    Ok((rules, all))
+    let git: &[&str] = if ignore_git_paths {
+        &GIT_DEFAULT_PATHS
+    } else {
+        &[]
+    };
+    let all = paths.iter().map(String::as_str).chain(git.iter().copied());
+    let rules = IgnoreRules::from_paths(all).map_err(|e| Error::IgnorePath(e.to_string()))?;
+    let recorded = rules.paths().map(str::to_string).collect();
+    Ok((rules, recorded))
 }
 
 /// Hashes every file of the model that is not ignored. Returns the resources (in the

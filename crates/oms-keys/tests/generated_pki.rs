@@ -409,3 +409,96 @@ fn non_ec_leaf_is_refused_after_the_chain_checks() {
         );
     }
 }
+
+/// Constraints OpenSSL would enforce but this verifier does not process: a certificate marking
+/// one of them critical is refused rather than accepted with the constraint ignored.
+#[test]
+fn critical_constraint_extensions_are_refused() {
+    let cases = [
+        (
+            "nameConstraints",
+            "2.5.29.30",
+            "nameConstraints=critical,permitted;DNS:example.com\n",
+        ),
+        (
+            "policyConstraints",
+            "2.5.29.36",
+            "policyConstraints=critical,requireExplicitPolicy:0\n",
+        ),
+        (
+            "policyMappings",
+            "2.5.29.33",
+            "policyMappings=critical,1.2.3.4:1.2.3.5\n",
+        ),
+        (
+            "inhibitAnyPolicy",
+            "2.5.29.54",
+            "inhibitAnyPolicy=critical,0\n",
+        ),
+    ];
+    for (name, oid, ext) in cases {
+        let (_pki, root, int, leaf) = p256_chain(&format!("{CA_EXT}{ext}"), WIDE, LEAF_DATES);
+        let err = verify_chain(&[leaf.der, int.der], &[root.der]).unwrap_err();
+        assert_eq!(
+            err,
+            CertError::UnsupportedCriticalExtension {
+                subject: s("CN=Test Intermediate"),
+                extension: name,
+                oid: s(oid),
+            },
+            "{name}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "certificate 'CN=Test Intermediate' marks {name} ({oid}) critical, and this \
+                 verifier does not enforce that constraint: refusing the certificate rather \
+                 than ignoring it"
+            )
+        );
+    }
+}
+
+#[test]
+fn chains_longer_than_ten_certificates_are_refused() {
+    let pki = Pki::new();
+    let root = pki.issue("Test Root", "P-256", None, ROOT_EXT, WIDE);
+    let mut intermediates = Vec::new();
+    let mut issuer = "Test Root".to_string();
+    for i in 1..=9 {
+        let cn = format!("Int {i}");
+        intermediates.push(pki.issue(&cn, "P-256", Some(&issuer), CA_EXT, WIDE).der);
+        issuer = cn;
+    }
+    // Leaf, nine intermediates and the root: eleven certificates.
+    let deep = test_leaf(&pki, "P-256", "Int 9", LEAF_DATES);
+    let mut chain = vec![deep.der];
+    chain.extend(intermediates.iter().rev().cloned());
+    let err = verify_chain(&chain, std::slice::from_ref(&root.der)).unwrap_err();
+    assert_eq!(
+        err,
+        CertError::ChainTooLong {
+            subject: s("CN=Test Leaf"),
+            max: 10
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the certificate chain of 'CN=Test Leaf' is longer than 10 certificates (the signing \
+         certificate, its intermediates and the trusted root)"
+    );
+    // Ten certificates (leaf, eight intermediates, root) are still fine.
+    let ok = pki.issue("Shallow Leaf", "P-256", Some("Int 8"), LEAF_EXT, LEAF_DATES);
+    let mut chain = vec![ok.der];
+    chain.extend(intermediates.iter().take(8).rev().cloned());
+    verify_chain(&chain, std::slice::from_ref(&root.der)).unwrap();
+}
+
+#[test]
+fn more_certificates_than_any_acceptable_chain_are_refused_before_parsing() {
+    let garbage = vec![vec![0u8; 4]; 11];
+    assert_eq!(
+        verify_chain(&garbage, &[vec![0u8; 4]]).unwrap_err(),
+        CertError::TooManyCertificates { found: 11, max: 10 }
+    );
+}

@@ -2,7 +2,12 @@
 //! flags, verification time = the leaf's notBefore): a path from the leaf through the untrusted
 //! intermediates to a trusted *self-issued* root (no partial chains), CA constraints on every
 //! issuer, validity of every certificate at that instant, and each link's signature. Leaf
-//! expiry is deliberately not checked, and neither are revocation, name constraints or policies.
+//! expiry is deliberately not checked, and neither is revocation.
+//!
+//! Two deliberate departures from OpenSSL, both failing closed: name constraints and the policy
+//! constraints (policyConstraints, policyMappings, inhibitAnyPolicy) are not processed, so a
+//! certificate marking one of them critical is refused instead of trusted with the constraint
+//! ignored; and a path may hold at most [`MAX_PATH`] certificates (OpenSSL allows 100).
 
 use std::time::Duration;
 
@@ -14,12 +19,20 @@ use super::parsed::{ParsedCert, CODE_SIGNING};
 use super::{leaf_key, CertError};
 use crate::VerifyingKey;
 
-/// OpenSSL's default maximum depth is 100; real OMS chains have 2-4 certificates.
-const MAX_PATH: usize = 32;
+/// The most certificates a path may hold, signing certificate and trusted root included.
+/// OpenSSL's default maximum depth is 100; real OMS and Sigstore chains have 2-4 certificates.
+pub const MAX_PATH: usize = 10;
 
 /// Verifies `chain` (signing certificate first, then untrusted intermediates, DER) against
 /// `anchors` (trusted, DER) and returns the signing certificate's key.
 pub fn verify_chain(chain: &[Vec<u8>], anchors: &[Vec<u8>]) -> Result<VerifyingKey, CertError> {
+    // Without the root a path holds at most MAX_PATH - 1 certificates; the root may be given too.
+    if chain.len() > MAX_PATH {
+        return Err(CertError::TooManyCertificates {
+            found: chain.len(),
+            max: MAX_PATH,
+        });
+    }
     let chain = chain
         .iter()
         .enumerate()
@@ -175,6 +188,13 @@ fn check_cert(
             subject: cert.name.clone(),
             at: at_text(),
             not_after: cert.not_after_text(),
+        });
+    }
+    if let Some((oid, extension)) = &cert.unenforced_critical {
+        return Err(CertError::UnsupportedCriticalExtension {
+            subject: cert.name.clone(),
+            extension,
+            oid: oid.clone(),
         });
     }
     if let Some(oid) = &cert.unhandled_critical {

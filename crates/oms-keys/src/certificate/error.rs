@@ -84,8 +84,27 @@ pub enum CertError {
     #[error("unhandled critical extension {oid} in certificate '{subject}'")]
     UnhandledCriticalExtension { subject: String, oid: String },
 
-    #[error("certificate chain longer than {max} certificates, starting at '{subject}'")]
+    #[error(
+        "certificate '{subject}' marks {extension} ({oid}) critical, and this verifier does not \
+         enforce that constraint: refusing the certificate rather than ignoring it"
+    )]
+    UnsupportedCriticalExtension {
+        subject: String,
+        extension: &'static str,
+        oid: String,
+    },
+
+    #[error(
+        "the certificate chain of '{subject}' is longer than {max} certificates (the signing \
+         certificate, its intermediates and the trusted root)"
+    )]
     ChainTooLong { subject: String, max: usize },
+
+    #[error(
+        "{found} certificates were given as the chain: expected at most {max}, the most a \
+         certificate path may hold"
+    )]
+    TooManyCertificates { found: usize, max: usize },
 
     #[error(
         "Signing certificate cannot be used for signing: '{subject}' has neither KeyUsage \

@@ -7,7 +7,7 @@ mod parsed;
 
 use sha2::{Digest, Sha256};
 
-pub use chain::verify_chain;
+pub use chain::{verify_chain, MAX_PATH};
 pub use error::CertError;
 use parsed::ParsedCert;
 

@@ -34,9 +34,17 @@ const HANDLED_CRITICAL: &[&str] = &[
     "1.3.6.1.5.5.7.48.1.5", // id-pkix-ocsp-nocheck
     "2.5.29.36",            // policyConstraints
     "1.3.6.1.5.5.7.1.14",   // proxyCertInfo
-    "2.5.29.30",            // nameConstraints
-    "2.5.29.33",            // policyMappings
-    "2.5.29.54",            // inhibitAnyPolicy
+];
+
+/// Extensions OpenSSL enforces when critical but this verifier does not process: name
+/// constraints and the policy-tree constraints. Ignoring them would accept chains OpenSSL
+/// refuses, so a certificate that marks one of them critical is refused (fail closed). Real OMS
+/// and Sigstore PKIs do not use them.
+const UNENFORCED_CONSTRAINTS: &[(&str, &str)] = &[
+    ("2.5.29.30", "nameConstraints"),
+    ("2.5.29.36", "policyConstraints"),
+    ("2.5.29.33", "policyMappings"),
+    ("2.5.29.54", "inhibitAnyPolicy"),
 ];
 
 pub(crate) const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
@@ -52,6 +60,8 @@ pub(crate) struct ParsedCert {
     pub subject_key_id: Option<Vec<u8>>,
     pub authority_key_id: Option<Vec<u8>>,
     pub unhandled_critical: Option<String>,
+    /// The first critical extension from [`UNENFORCED_CONSTRAINTS`]: (OID, name).
+    pub unenforced_critical: Option<(String, &'static str)>,
 }
 
 impl ParsedCert {
@@ -75,6 +85,7 @@ impl ParsedCert {
             subject_key_id: None,
             authority_key_id: None,
             unhandled_critical: None,
+            unenforced_critical: None,
         };
         parsed.read_extensions()?;
         Ok(parsed)
@@ -118,11 +129,16 @@ impl ParsedCert {
                 }
                 _ => {}
             }
-            if ext.critical
-                && !HANDLED_CRITICAL.contains(&oid.as_str())
-                && self.unhandled_critical.is_none()
-            {
-                self.unhandled_critical = Some(oid.clone());
+            if !ext.critical {
+                continue;
+            }
+            let unenforced = UNENFORCED_CONSTRAINTS
+                .iter()
+                .find(|(known, _)| *known == oid.as_str());
+            if let Some((_, name)) = unenforced {
+                self.unenforced_critical.get_or_insert((oid.clone(), *name));
+            } else if !HANDLED_CRITICAL.contains(&oid.as_str()) {
+                self.unhandled_critical.get_or_insert(oid.clone());
             }
         }
         Ok(())

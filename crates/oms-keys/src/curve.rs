@@ -64,6 +64,11 @@ impl Curve {
         }
     }
 
+    /// The named-curve OID in dotted form (`1.2.840.10045.3.1.7` for P-256).
+    pub fn oid_text(self) -> String {
+        self.oid().to_string()
+    }
+
     pub(crate) fn from_oid(oid: &ObjectIdentifier) -> Option<Curve> {
         Curve::ALL.into_iter().find(|c| c.oid() == *oid)
     }

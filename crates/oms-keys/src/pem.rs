@@ -82,20 +82,9 @@ fn read_block(label: &str, lines: &mut impl Iterator<Item = String>) -> Result<P
 }
 
 /// Canonical PEM text: 64-character lines, each ending in LF (what OpenSSL and `cryptography`
-/// write, and what the OMS key hint hashes).
+/// write, and what the OMS key hint hashes). One implementation, in the format crate.
 pub fn encode(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("{BEGIN}{label}{DASHES}\n");
-    let mut rest = b64.as_str();
-    while !rest.is_empty() {
-        // base64 output is ASCII, so splitting at a byte offset is on a char boundary.
-        let (line, tail) = rest.split_at(rest.len().min(64));
-        out.push_str(line);
-        out.push('\n');
-        rest = tail;
-    }
-    out.push_str(&format!("{END}{label}{DASHES}\n"));
-    out
+    oms_format::pem_encode(label, der)
 }
 
 #[cfg(test)]

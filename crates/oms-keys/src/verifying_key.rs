@@ -154,7 +154,7 @@ impl VerifyingKey {
 
     /// The OMS `verificationMaterial.publicKey.hint`: lowercase hex SHA-256 of [`Self::to_pem`].
     pub fn hint(&self) -> String {
-        hex::encode(Sha256::digest(self.to_pem().as_bytes()))
+        oms_format::public_key_hint(&self.to_spki_der())
     }
 
     /// Verifies an ASN.1 DER ECDSA signature over `msg`, hashed with the curve's hash.

@@ -1,5 +1,7 @@
 //! The reference's test key pair and the signatures it made with it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 mod common;
 
 use common::{b64, fixture, pae};

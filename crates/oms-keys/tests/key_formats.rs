@@ -1,5 +1,7 @@
 //! Every private-key form the reference accepts, the ones it refuses, and interop with OpenSSL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 mod common;
 
 use std::path::Path;

@@ -12,7 +12,7 @@ mod token;
 mod uri;
 mod uri_error;
 
-pub use curve::Curve;
+pub use oms_keys::Curve;
 pub use error::Pkcs11Error;
 pub use module::DEFAULT_MODULE_DIRS;
 pub use signer::Pkcs11Signer;

@@ -10,7 +10,8 @@ use cryptoki::session::{Session, UserType};
 use cryptoki::types::AuthPin;
 
 use crate::context::module_context;
-use crate::curve::Curve;
+use crate::curve::{curve_from_ec_params, der_signature_from_raw, digest, spki_der_from_ec_point};
+use oms_keys::Curve;
 use crate::error::Pkcs11Error;
 use crate::token::select_token;
 use crate::uri::Pkcs11Uri;
@@ -56,7 +57,7 @@ impl Pkcs11Signer {
         let selector = describe_selector(uri);
         let key = find_private_key(&session, uri, &selector, &token.label, logged_in)?;
         let (curve, ec_point) = public_key_material(&session, uri, key, &selector, &token.label)?;
-        let spki_der = curve.spki_der_from_ec_point(&ec_point)?;
+        let spki_der = spki_der_from_ec_point(curve, &ec_point)?;
         Ok(Pkcs11Signer {
             session: Mutex::new(session),
             key,
@@ -70,7 +71,7 @@ impl Pkcs11Signer {
     /// Signs `msg` like the reference: the curve's hash in software, `CKM_ECDSA` over the
     /// digest on the token, and the raw r||s turned into a DER `ECDSA-Sig-Value`.
     pub fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, Pkcs11Error> {
-        let digest = self.curve.digest(msg);
+        let digest = digest(self.curve, msg);
         let raw = self
             .session
             .lock()
@@ -80,7 +81,7 @@ impl Pkcs11Signer {
                 operation: "C_Sign",
                 source,
             })?;
-        self.curve.der_signature_from_raw(&raw)
+        der_signature_from_raw(self.curve, &raw)
     }
 
     /// The public key as DER SubjectPublicKeyInfo (named curve, uncompressed point).
@@ -94,7 +95,7 @@ impl Pkcs11Signer {
 
     /// `secp256r1`, `secp384r1` or `secp521r1`.
     pub fn curve_name(&self) -> &'static str {
-        self.curve.name()
+        self.curve.sec_name()
     }
 
     pub fn token_label(&self) -> &str {
@@ -216,7 +217,7 @@ fn public_key_material(
     for holder in holders {
         let (params, point) = ec_attributes(session, holder);
         if let (Some(params), Some(point)) = (params, point) {
-            return Ok((Curve::from_ec_params(&params)?, point));
+            return Ok((curve_from_ec_params(&params)?, point));
         }
     }
     Err(Pkcs11Error::PublicKeyNotFound {

@@ -131,7 +131,11 @@ fn describe_wanted(uri: &Pkcs11Uri) -> String {
 }
 
 fn available_tokens(context: &Pkcs11) -> Vec<String> {
-    let slots = context.get_slots_with_token().unwrap_or_default();
+    // Only used to describe what is available in an error message: a token listing that
+    // itself fails leaves the description empty rather than hiding the original error.
+    let Ok(slots) = context.get_slots_with_token() else {
+        return Vec::new();
+    };
     slots
         .into_iter()
         .filter_map(|slot| {

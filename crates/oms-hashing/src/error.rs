@@ -53,6 +53,10 @@ pub enum HashError {
     Manifest(#[from] ManifestError),
 
     /// The worker thread pool could not be started.
+    /// A bug, not an input problem: hashing finished without a digest for a file or shard.
+    #[error("internal error: no digest was computed for hashing task #{index}")]
+    MissingDigest { index: usize },
+
     #[error("Cannot start {workers} hashing threads: {message}")]
     ThreadPool { workers: usize, message: String },
 }

@@ -212,9 +212,31 @@ fn run(
     if let Some((_, e)) = first_error {
         return Err(e);
     }
-    // Every task was taken exactly once (the counter hands out each index once) and none
-    // failed, so every slot is filled.
-    Ok(digests.into_iter().map(Option::unwrap_or_default).collect())
+    all_digests(digests)
+}
+
+/// Every task was taken exactly once (the counter hands out each index once) and none failed,
+/// so every slot is filled; if that ever breaks, an empty digest must not be signed.
+fn all_digests(digests: Vec<Option<Vec<u8>>>) -> Result<Vec<Vec<u8>>, HashError> {
+    digests
+        .into_iter()
+        .enumerate()
+        .map(|(index, digest)| digest.ok_or(HashError::MissingDigest { index }))
+        .collect()
+}
+
+#[cfg(test)]
+mod invariant_tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_digest_is_an_internal_error_not_an_empty_digest() {
+        assert_eq!(all_digests(vec![Some(vec![1])]).unwrap(), [vec![1]]);
+        assert!(matches!(
+            all_digests(vec![Some(vec![1]), None]),
+            Err(HashError::MissingDigest { index: 1 })
+        ));
+    }
 }
 
 /// A pool of `workers` threads.

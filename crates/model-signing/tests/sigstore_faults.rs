@@ -2,6 +2,8 @@
 //! someone else) and our verifier fails with the variant that names the broken check.
 //! The reference's verdict on the same bundle is checked too, where it is meaningful.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 #![cfg(feature = "sigstore")]
 
 #[path = "sigstore_common.rs"]
@@ -246,7 +248,7 @@ fn expired_identity_token() {
             err,
             Error::Sign(SignError::Sigstore(SigstoreError::Signing(
                 SigningError::IdentityToken {
-                    source_name: "--identity_token",
+                    source_name: "the signing options",
                     ..
                 }
             )))
@@ -255,6 +257,6 @@ fn expired_identity_token() {
     );
     assert_starts(
         &err.to_string(),
-        "identity token from --identity_token is unusable: expired (exp ",
+        "identity token from the signing options is unusable: expired (exp ",
     );
 }

@@ -94,6 +94,24 @@ pub enum SigstoreError {
     },
 
     // ---- bundle shape ---------------------------------------------------------------
+    /// The DSSE envelope's payload type is not the in-toto type model signatures use.
+    #[error("unexpected DSSE payload type {found:?}: expected {expected:?}")]
+    PayloadType {
+        /// `application/vnd.in-toto+json`.
+        expected: &'static str,
+        /// The envelope's `payloadType`.
+        found: String,
+    },
+
+    /// The bundle is larger than any signature a signer writes; it is not parsed.
+    #[error("the Sigstore bundle is {size} bytes, more than the limit of {limit} bytes")]
+    BundleTooLarge {
+        /// Its size in bytes.
+        size: usize,
+        /// [`oms_format::limits::MAX_BUNDLE_BYTES`].
+        limit: usize,
+    },
+
     /// The bundle is not valid JSON / not a Sigstore bundle.
     #[error("invalid Sigstore bundle: {detail}")]
     BundleFormat {

@@ -105,6 +105,7 @@ struct WireEnvelope {
 
 /// Describes a bundle without verifying it.
 pub fn inspect_bundle(bundle_json: &[u8]) -> Result<BundleInfo, SigstoreError> {
+    crate::verify::check_bundle_size(bundle_json)?;
     let wire: Wire =
         serde_json::from_slice(bundle_json).map_err(|e| SigstoreError::BundleFormat {
             detail: e.to_string(),

@@ -70,6 +70,14 @@ pub fn verify_bundle(
     let log_index = single_log_entry(&bundle)?;
     check_timestamp_list(&bundle)?;
     let (envelope, leaf) = envelope_and_leaf(&bundle)?;
+    // sigstore-verify checks the signature over whatever type the envelope names; a model
+    // signature must be an in-toto statement.
+    if envelope.payload_type != oms_format::dsse::PAYLOAD_TYPE {
+        return Err(SigstoreError::PayloadType {
+            expected: oms_format::dsse::PAYLOAD_TYPE,
+            found: envelope.payload_type,
+        });
+    }
     let digest = subject_sha256(envelope.payload.as_bytes())?;
     let ignored_timestamps = drop_untrusted_authority_timestamps(
         &mut bundle,
@@ -126,7 +134,20 @@ pub fn verify_bundle(
     })
 }
 
+/// Refuses bundles over the size limit signers keep to, before any parsing.
+pub(crate) fn check_bundle_size(bundle_json: &[u8]) -> Result<(), SigstoreError> {
+    let limit = oms_format::limits::MAX_BUNDLE_BYTES;
+    if bundle_json.len() > limit {
+        return Err(SigstoreError::BundleTooLarge {
+            size: bundle_json.len(),
+            limit,
+        });
+    }
+    Ok(())
+}
+
 pub(crate) fn parse_bundle(bundle_json: &[u8]) -> Result<Bundle, SigstoreError> {
+    check_bundle_size(bundle_json)?;
     let text = std::str::from_utf8(bundle_json).map_err(|e| SigstoreError::BundleFormat {
         detail: format!("not UTF-8: {e}"),
     })?;

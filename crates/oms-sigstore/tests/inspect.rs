@@ -1,5 +1,7 @@
 //! `inspect_bundle` reports what a bundle claims, verifying nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 mod common;
 
 use common::*;

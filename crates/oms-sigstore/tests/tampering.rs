@@ -1,6 +1,8 @@
 //! Tampered copies of the real bundles fail, and the error names the check that
 //! caught them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 mod common;
 
 use common::*;
@@ -196,4 +198,37 @@ fn payload_without_subject_digest() {
         edit_payload(b, |p| p["subject"] = Value::Array(vec![]))
     });
     assert!(matches!(err, SigstoreError::PayloadSubject { .. }), "{err}");
+}
+
+/// A valid bundle padded past the size limit is refused before parsing, the same limit the
+/// key and certificate paths use.
+#[test]
+fn bundle_over_the_size_limit_is_refused_unparsed() {
+    let limit = oms_format::limits::MAX_BUNDLE_BYTES;
+    let mut padded = bytes(&json(&sigstore_bundle("v1.1.0")));
+    padded.resize(limit + 1, b' ');
+    let err = verify_bundle(&padded, &public_good(), &policy()).unwrap_err();
+    assert!(
+        matches!(err, SigstoreError::BundleTooLarge { size, limit: l } if size == limit + 1 && l == limit),
+        "{err}"
+    );
+    let err = oms_sigstore::inspect_bundle(&padded).unwrap_err();
+    assert!(matches!(err, SigstoreError::BundleTooLarge { .. }), "{err}");
+}
+
+/// The payload type is checked by name, not left to the signature check.
+#[test]
+fn other_payload_type_is_refused_by_name() {
+    let err = verify_tampered("v1.1.0", |b| {
+        b["dsseEnvelope"]["payloadType"] = Value::from("application/json");
+    });
+    assert!(
+        matches!(&err, SigstoreError::PayloadType { expected, found }
+            if *expected == "application/vnd.in-toto+json" && found == "application/json"),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "unexpected DSSE payload type \"application/json\": expected \"application/vnd.in-toto+json\""
+    );
 }

@@ -58,7 +58,7 @@ pub enum SigningError {
     /// The identity token (explicit, ambient or from the login) is unusable.
     #[error("identity token from {source_name} is unusable: {reason}")]
     IdentityToken {
-        /// `--identity_token`, `ambient credentials` or `the OAuth login`.
+        /// `the signing options` (an explicit token), `ambient credentials` or `the OAuth login`.
         source_name: &'static str,
         /// What is wrong with it (malformed, audience, expiry).
         reason: String,
@@ -90,6 +90,18 @@ pub enum SigningError {
         step: &'static str,
         /// What went wrong.
         detail: String,
+    },
+
+    /// Nobody completed the browser login in time.
+    #[error(
+        "OAuth login with {issuer} timed out: the browser did not complete the login within \
+         {waited:?}"
+    )]
+    LoginTimeout {
+        /// The OIDC issuer URL.
+        issuer: String,
+        /// How long the login waited.
+        waited: std::time::Duration,
     },
 
     /// Fulcio did not issue a signing certificate.

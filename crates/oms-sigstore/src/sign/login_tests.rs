@@ -125,7 +125,13 @@ fn run_login(issuer: &str, force_oob: bool, prompt: &Browser) -> Result<String, 
         client_id: "my-client",
         client_secret: "s3cret",
     };
-    runtime().block_on(login(&http, client, force_oob, prompt))
+    runtime().block_on(login(
+        &http,
+        client,
+        force_oob,
+        DEFAULT_LOGIN_TIMEOUT,
+        prompt,
+    ))
 }
 
 #[test]
@@ -195,7 +201,7 @@ fn out_of_band_flow_prints_the_url_and_reads_the_code() {
         client_secret: "",
     };
     let token = runtime()
-        .block_on(login(&http, client, true, &user))
+        .block_on(login(&http, client, true, DEFAULT_LOGIN_TIMEOUT, &user))
         .unwrap();
     assert_eq!(token, "oob.id.token");
     let messages = user.0.lock().unwrap().clone();
@@ -340,4 +346,44 @@ fn token_response_and_form_encoding() {
         URL_SAFE_NO_PAD.encode(Sha256::digest(pkce.verifier.as_bytes()))
     );
     assert_eq!(pkce.state, "01010101010101010101010101010101");
+}
+
+/// A browser that opens and is then abandoned: no redirect ever arrives.
+struct AbandonedBrowser;
+
+impl LoginPrompt for AbandonedBrowser {
+    fn open_browser(&self, _url: &str) -> bool {
+        true
+    }
+    fn notify(&self, _message: &str) {}
+    fn read_code(&self) -> std::io::Result<String> {
+        Ok(String::new())
+    }
+}
+
+#[test]
+fn abandoned_browser_login_times_out() {
+    let (issuer, _) = provider(false, "x.y.z");
+    let http = sigstore_sign::reqwest::Client::new();
+    let client = OAuthClientId {
+        issuer: &issuer,
+        client_id: "sigstore",
+        client_secret: "",
+    };
+    let timeout = std::time::Duration::from_millis(300);
+    let err = runtime()
+        .block_on(login(&http, client, false, timeout, &AbandonedBrowser))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SigningError::LoginTimeout { waited, .. } if *waited == timeout),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "OAuth login with {issuer} timed out: the browser did not complete the login \
+             within 300ms"
+        )
+    );
+    assert_eq!(DEFAULT_LOGIN_TIMEOUT.as_secs(), 300);
 }

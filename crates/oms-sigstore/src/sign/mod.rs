@@ -41,7 +41,7 @@ pub use error::SigningError;
 pub use login::{
     authorization_code, authorization_url, callback_query, discover, form_urlencode, login,
     token_from_response, LoginPrompt, OAuthClientId, OidcEndpoints, Pkce, TerminalPrompt,
-    OOB_REDIRECT_URI,
+    DEFAULT_LOGIN_TIMEOUT, OOB_REDIRECT_URI,
 };
 pub use services::{select_services, RekorService, SelectedServices};
 pub use token::{check_identity_token, token_sources, TokenSource};
@@ -69,6 +69,9 @@ pub struct SignOptions {
     pub use_ambient_credentials: bool,
     /// `--oauth_force_oob`: do not open a browser; print the URL, read the code.
     pub oauth_force_oob: bool,
+    /// How long the browser login may take before it is abandoned
+    /// ([`DEFAULT_LOGIN_TIMEOUT`] by default).
+    pub login_timeout: std::time::Duration,
     /// `--client_id` (default `sigstore`); also the audience required of the token.
     pub client_id: Option<String>,
     /// `--client_secret` (default empty).
@@ -87,6 +90,7 @@ impl SignOptions {
             identity_token: None,
             use_ambient_credentials: false,
             oauth_force_oob: false,
+            login_timeout: DEFAULT_LOGIN_TIMEOUT,
             client_id: None,
             client_secret: None,
             oidc_issuer: None,
@@ -107,6 +111,7 @@ impl std::fmt::Debug for SignOptions {
             .field("identity_token", &redacted(&self.identity_token))
             .field("use_ambient_credentials", &self.use_ambient_credentials)
             .field("oauth_force_oob", &self.oauth_force_oob)
+            .field("login_timeout", &self.login_timeout)
             .field("client_id", &self.client_id)
             .field("client_secret", &redacted(&self.client_secret))
             .field("oidc_issuer", &self.oidc_issuer)
@@ -230,7 +235,16 @@ async fn obtain_token(
                     client_id,
                     client_secret: opts.client_secret.as_deref().unwrap_or(""),
                 };
-                Some(login(&http, client, opts.oauth_force_oob, prompt).await?)
+                Some(
+                    login(
+                        &http,
+                        client,
+                        opts.oauth_force_oob,
+                        opts.login_timeout,
+                        prompt,
+                    )
+                    .await?,
+                )
             }
         };
         if let Some(token) = token {

@@ -89,7 +89,7 @@ fn the_explicit_token_is_checked_before_any_request() {
     let err = sign_statement(STATEMENT, &opts).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "identity token from --identity_token is unusable: audience \"other-audience\" does not \
+        "identity token from the signing options is unusable: audience \"other-audience\" does not \
          contain the client id `sigstore`"
     );
     opts.client_id = Some("other-audience".into());
@@ -97,7 +97,7 @@ fn the_explicit_token_is_checked_before_any_request() {
     assert!(matches!(
         sign_statement(STATEMENT, &opts).unwrap_err(),
         SigstoreError::Signing(SigningError::IdentityToken {
-            source_name: "--identity_token",
+            source_name: "the signing options",
             ..
         })
     ));

@@ -26,7 +26,7 @@ impl TokenSource {
     /// How errors name this source.
     pub fn name(self) -> &'static str {
         match self {
-            Self::Explicit => "--identity_token",
+            Self::Explicit => "the signing options",
             Self::Ambient => "ambient credentials",
             Self::Interactive => "the OAuth login",
         }
@@ -176,30 +176,30 @@ mod tests {
         };
         assert_eq!(
             check("abc", "sigstore"),
-            "identity token from --identity_token is unusable: not a JWT (expected three \
+            "identity token from the signing options is unusable: not a JWT (expected three \
              dot-separated base64url parts)"
         );
         assert_eq!(
             check(&good(), "other"),
-            "identity token from --identity_token is unusable: audience \"sigstore\" does not \
+            "identity token from the signing options is unusable: audience \"sigstore\" does not \
              contain the client id `other`"
         );
         let no_iat = jwt(r#"{"iss":"i","sub":"s","aud":"sigstore","exp":1700000600}"#);
         assert_eq!(
             check(&no_iat, "sigstore"),
-            "identity token from --identity_token is unusable: missing required claim `iat`"
+            "identity token from the signing options is unusable: missing required claim `iat`"
         );
         let expired = jwt(r#"{"iss":"i","sub":"s","aud":"sigstore","iat":1,"exp":1699999000}"#);
         assert_eq!(
             check(&expired, "sigstore"),
-            "identity token from --identity_token is unusable: expired (exp 1699999000, now 1700000000)"
+            "identity token from the signing options is unusable: expired (exp 1699999000, now 1700000000)"
         );
         let early = jwt(
             r#"{"iss":"i","sub":"s","aud":"sigstore","iat":1699999990,"nbf":1700000100,"exp":1700000600}"#,
         );
         assert_eq!(
             check(&early, "sigstore"),
-            "identity token from --identity_token is unusable: not within its validity period \
+            "identity token from the signing options is unusable: not within its validity period \
              (nbf 1700000100, exp 1700000600, now 1700000000)"
         );
     }

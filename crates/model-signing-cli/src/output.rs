@@ -3,7 +3,7 @@
 use std::fmt::Display;
 use std::io::Write;
 
-use model_signing::VerificationReport;
+use model_signing::{escape_controls, CertificateRole, VerificationReport, VerifierNote};
 
 /// Exit status of a command that ran (clap handles usage errors with 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,10 +27,16 @@ pub const SIGN_FAILED: &str = "Signing failed with error";
 pub const VERIFY_FAILED: &str = "Verification failed with error";
 pub const DIGEST_FAILED: &str = "Computing digest failed";
 
-/// `<prefix>: <error>` on stderr.
+/// `<prefix>: <error>` on stderr, the error's control characters escaped (errors quote paths,
+/// identities and other strings from the disk or the signature).
 pub fn failure(prefix: &str, err: &dyn Display) -> Status {
-    eprintln!("{prefix}: {err}");
+    eprintln!("{prefix}: {}", error_text(err));
     Status::Failure
+}
+
+/// An error as one line with its control characters escaped.
+pub fn error_text(err: &dyn Display) -> String {
+    escape_controls(&err.to_string()).into_owned()
 }
 
 pub fn success(message: &str) -> Status {
@@ -48,21 +54,41 @@ pub fn report_json(report: &VerificationReport) -> String {
     serde_json::to_string_pretty(&report.to_json()).unwrap_or_else(|_| "{}".to_owned())
 }
 
-/// Verifier notes: fingerprint lines are log output (stderr, like the reference's logger);
-/// other warnings are written like the reference's `print("WARNING: ...")`.
-pub fn write_verifier_notes(out: &mut dyn Write, notes: &[String]) -> std::io::Result<()> {
+/// Verifier notes: fingerprints are log output (stderr, like the reference's logger); other
+/// notes are written like the reference's `print("WARNING: ...")`.
+pub fn write_verifier_notes(out: &mut dyn Write, notes: &[VerifierNote]) -> std::io::Result<()> {
     for note in notes {
-        if is_fingerprint_line(note) {
-            tracing::info!("{note}");
-        } else {
-            writeln!(out, "WARNING: {note}")?;
+        match note {
+            VerifierNote::CertificateFingerprint { role, sha256 } => {
+                tracing::info!("{}", fingerprint_line(*role, sha256));
+            }
+            other => writeln!(out, "WARNING: {}", warning_text(other))?,
         }
     }
     Ok(())
 }
 
-fn is_fingerprint_line(note: &str) -> bool {
-    note.starts_with("[  init  ]") || note.starts_with("[ verify ]")
+/// The reference's `--log_fingerprints` line.
+fn fingerprint_line(role: CertificateRole, sha256: &str) -> String {
+    let stage = match role {
+        CertificateRole::TrustAnchor => "[  init  ]",
+        CertificateRole::BundleChain => "[ verify ]",
+    };
+    format!("{stage} sha256 Fingerprint: {sha256}")
+}
+
+fn warning_text(note: &VerifierNote) -> String {
+    match note {
+        VerifierNote::MissingKeyHint => "This model's signature uses an older verification \
+             material format. Please re-sign with an updated signer to use a public key \
+             identifier hash."
+            .to_string(),
+        VerifierNote::IgnoredTimestamps { count } => format!(
+            "{count} RFC 3161 timestamp(s) in the signature were ignored: no timestamp \
+             authority of the trusted root signed them"
+        ),
+        VerifierNote::CertificateFingerprint { role, sha256 } => fingerprint_line(*role, sha256),
+    }
 }
 
 #[cfg(test)]
@@ -75,11 +101,31 @@ mod tests {
     }
 
     #[test]
-    fn fingerprint_lines_are_recognised() {
-        assert!(is_fingerprint_line("[  init  ] sha256 Fingerprint: AA:BB"));
-        assert!(is_fingerprint_line("[ verify ] sha256 Fingerprint: AA:BB"));
-        assert!(!is_fingerprint_line(
-            "This model's signature uses an older format"
-        ));
+    fn notes_are_written_as_the_reference_words_them() {
+        assert_eq!(
+            fingerprint_line(CertificateRole::TrustAnchor, "AA:BB"),
+            "[  init  ] sha256 Fingerprint: AA:BB"
+        );
+        assert_eq!(
+            fingerprint_line(CertificateRole::BundleChain, "AA:BB"),
+            "[ verify ] sha256 Fingerprint: AA:BB"
+        );
+        let mut out = Vec::new();
+        write_verifier_notes(
+            &mut out,
+            &[
+                VerifierNote::IgnoredTimestamps { count: 2 },
+                VerifierNote::CertificateFingerprint {
+                    role: CertificateRole::TrustAnchor,
+                    sha256: "AA".into(),
+                },
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "WARNING: 2 RFC 3161 timestamp(s) in the signature were ignored: no timestamp \
+             authority of the trusted root signed them\n"
+        );
     }
 }

@@ -2,6 +2,8 @@
 //! flag (1.1.1 underscores, HEAD hyphens), exit codes (0 ok, 1 failure, 2 usage), the default
 //! `sigstore` method, `--version`, and `digest`'s output.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 mod common;
 
 use std::fs;
@@ -659,4 +661,84 @@ fn digest_failure_exits_with_1() {
         .run()
         .failed()
         .stderr_names("missing");
+}
+
+#[test]
+fn verify_certificate_help_says_the_chain_is_required() {
+    let out = Run::ours().args(["verify", "certificate", "--help"]).run();
+    out.ok();
+    assert!(
+        out.stdout
+            .contains("Trusted root certificates (repeatable). Required"),
+        "{out:?}"
+    );
+}
+
+/// A signature path that never ends (`/dev/zero`) is refused after the size limit, with the
+/// reason, for every command that reads one.
+#[test]
+fn endless_signature_file_is_refused_with_the_limit() {
+    let s = Setup::new();
+    let limit = oms_format::limits::MAX_BUNDLE_BYTES;
+    let expected =
+        format!("/dev/zero is larger than {limit} bytes, the most a signature file may hold");
+    let verify = Run::ours()
+        .args(["verify", "key", "--public_key"])
+        .arg(&s.key.public)
+        .args(["--signature", "/dev/zero"])
+        .arg(&s.model)
+        .run();
+    verify.failed().stderr_names(&expected);
+    Run::ours()
+        .args(["inspect", "/dev/zero"])
+        .run()
+        .failed()
+        .stderr_names(&expected);
+}
+
+/// The signature is never written through a symbolic link at its path.
+#[test]
+fn signature_path_that_is_a_symlink_is_refused() {
+    let s = Setup::new();
+    let victim = s.dir.path().join("victim.txt");
+    fs::write(&victim, "precious").unwrap();
+    let link = s.sig("model.sig");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    Run::ours()
+        .args(["sign", "key", "--private_key"])
+        .arg(&s.key.private)
+        .arg("--signature")
+        .arg(&link)
+        .arg(&s.model)
+        .run()
+        .failed()
+        .stderr_names("is a symbolic link: a signature is never written through a link");
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+}
+
+/// Shards of one byte over a 2 MB (sparse) file would be 2,097,152 resources, more than a
+/// verifier reads: refused before hashing, with the count.
+#[test]
+fn too_many_shards_are_refused_before_hashing() {
+    let s = Setup::new();
+    let model = s.dir.path().join("sparse");
+    fs::create_dir(&model).unwrap();
+    fs::File::create(model.join("w.bin"))
+        .unwrap()
+        .set_len(2 << 20)
+        .unwrap();
+    Run::ours()
+        .args(["sign", "key", "--private_key"])
+        .arg(&s.key.private)
+        .arg("--signature")
+        .arg(s.sig("shards.sig"))
+        .args(["--method", "shards", "--shard-size", "1"])
+        .arg(&model)
+        .run()
+        .failed()
+        .stderr_names(
+            "the model would be recorded as 2097152 resources (1 files, shards of 1 bytes), \
+             more than the 1000000 a signature may hold",
+        );
+    assert!(!s.sig("shards.sig").exists());
 }

@@ -24,7 +24,45 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is larger than {limit} bytes, the most a signature file may hold")]
+    SignatureTooLarge { path: PathBuf, limit: usize },
+    #[error(
+        "{path} is a symbolic link: a signature is never written through a link; remove the \
+         link or choose another signature path"
+    )]
+    SignatureIsSymlink { path: PathBuf },
+    #[error(
+        "the model would be recorded as {planned} resources ({files} files, {}), more than the \
+         {limit} a signature may hold: use larger shards, or sign the model in parts",
+        describe_method(*method)
+    )]
+    TooManyResources {
+        planned: u64,
+        files: usize,
+        method: oms_format::Method,
+        limit: usize,
+    },
+    #[error(
+        "the signed statement would be {size} bytes, more than the {limit} bytes verifiers \
+         read: sign the model in parts"
+    )]
+    StatementTooLarge { size: usize, limit: usize },
+    #[error("the signature would be {size} bytes, more than the {limit} bytes verifiers read")]
+    BundleTooLarge { size: usize, limit: usize },
     /// The signature is valid but the model on disk differs from what was signed.
     #[error("{0}")]
     Mismatch(Box<VerificationReport>),
+}
+
+fn describe_method(method: oms_format::Method) -> String {
+    match method {
+        oms_format::Method::Files => "one resource per file".to_string(),
+        oms_format::Method::Shards { shard_size } => format!("shards of {shard_size} bytes"),
+    }
 }

@@ -7,11 +7,14 @@
 
 mod config;
 mod error;
+mod limits;
 mod model;
 mod report;
 mod sign;
+mod signature_file;
 pub mod signers;
 mod traits;
+mod untrusted;
 pub mod verifiers;
 mod verify;
 
@@ -20,7 +23,12 @@ pub use error::Error;
 pub use oms_format::{Digest, HashAlgorithm, Manifest, Method, Serialization};
 pub use report::{ChangedResource, VerificationReport};
 pub use sign::{digest_model, sign_model};
-pub use traits::{BundleVerifier, SignError, Signer, VerifiedPayload, VerifyError};
+pub use signature_file::{read_signature, write_signature};
+pub use traits::{
+    BundleVerifier, CertificateRole, SignError, Signer, VerifiedPayload, VerifierNote, VerifyError,
+};
+pub use untrusted::escape_controls;
+pub use verifiers::SignatureMethod;
 pub use verify::{verify_model, VerifiedModel};
 
 /// Follows hashing: told the total once, before hashing starts, then the bytes hashed since

@@ -42,6 +42,7 @@ pub(crate) fn hash_model(
         workers,
     };
     let files = oms_hashing::list_files(model, allow_symlinks, ignore)?;
+    crate::limits::check_planned_resources(&files, opts.effective_method())?;
     Ok((
         hash_listed(&files, &opts, progress)?,
         opts.effective_method(),

@@ -7,6 +7,8 @@ use oms_format::manifest::compare_names;
 use oms_format::{Digest, Method, Resource};
 use serde_json::{json, Value};
 
+use crate::untrusted::escape_controls;
+
 /// A resource whose digest differs from the signed one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangedResource {
@@ -92,17 +94,22 @@ impl fmt::Display for VerificationReport {
             self.missing.len(),
             self.changed.len()
         )?;
+        // Names come from the signature and the disk: escaped, so they cannot forge lines.
         for name in &self.added {
+            let name = escape_controls(name);
             write!(f, "\n  added:   {name} (not in the signature)")?;
         }
         for name in &self.missing {
+            let name = escape_controls(name);
             write!(f, "\n  missing: {name} (signed, not found)")?;
         }
         for c in &self.changed {
             write!(
                 f,
                 "\n  changed: {}\n           expected {}\n           actual   {}",
-                c.name, c.expected, c.actual
+                escape_controls(&c.name),
+                escape_controls(&c.expected.to_string()),
+                escape_controls(&c.actual.to_string())
             )?;
         }
         Ok(())
@@ -156,5 +163,19 @@ mod tests {
         let report = VerificationReport::compare(&m, &m, Method::Files);
         assert!(report.is_match());
         assert_eq!(report.to_json()["match"], true);
+    }
+
+    #[test]
+    fn names_cannot_rewrite_the_terminal() {
+        let expected = [r("gone\x1b[1A\x1b[2K", 1), r("w\rOK", 2)];
+        let actual = [r("new\nVerification succeeded", 3), r("w\rOK", 4)];
+        let text = VerificationReport::compare(&expected, &actual, Method::Files).to_string();
+        assert_eq!(
+            text,
+            "Signature mismatch: the model differs from what was signed (1 added, 1 missing, 1 changed)\n  \
+             added:   new\\nVerification succeeded (not in the signature)\n  \
+             missing: gone\\u{1b}[1A\\u{1b}[2K (signed, not found)\n  \
+             changed: w\\rOK\n           expected sha256:0202\n           actual   sha256:0404"
+        );
     }
 }

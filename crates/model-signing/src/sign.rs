@@ -2,6 +2,9 @@ use std::path::Path;
 
 use oms_format::{statement, Manifest, Serialization};
 
+use oms_format::limits::MAX_BUNDLE_BYTES;
+
+use crate::limits::check_statement_size;
 use crate::model::{hash_model, ignore_rules, model_name};
 use crate::{Error, HashingConfig, Progress, Signer};
 
@@ -30,7 +33,9 @@ pub fn digest_model(
     Ok(Manifest::new(model_name(model), serialization, resources)?)
 }
 
-/// Hashes and signs a model; returns the Sigstore bundle to write next to it.
+/// Hashes and signs a model; returns the Sigstore bundle to write next to it (see
+/// [`crate::write_signature`]). A model whose signature verifiers would refuse as too large is
+/// refused, before hashing when the resource count tells.
 pub fn sign_model(
     model: &Path,
     cfg: &HashingConfig,
@@ -39,5 +44,13 @@ pub fn sign_model(
 ) -> Result<Vec<u8>, Error> {
     let manifest = digest_model(model, cfg, progress)?;
     let statement = statement::statement_bytes(&manifest);
-    Ok(signer.sign(&statement)?)
+    check_statement_size(&statement)?;
+    let bundle = signer.sign(&statement)?;
+    if bundle.len() > MAX_BUNDLE_BYTES {
+        return Err(Error::BundleTooLarge {
+            size: bundle.len(),
+            limit: MAX_BUNDLE_BYTES,
+        });
+    }
+    Ok(bundle)
 }

@@ -18,7 +18,33 @@ pub struct VerifiedPayload {
     /// Who signed, for people: a key hint, a certificate subject or a Sigstore identity.
     pub signer: String,
     /// Things the user should know that do not fail verification (e.g. an old bundle format).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<VerifierNote>,
+}
+
+/// Something a verifier noticed that does not fail verification, as data: the CLI decides
+/// how to show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifierNote {
+    /// A key bundle without a public key hint (the format before 1.0): the signature verified
+    /// with the given key, but re-signing records which key that is.
+    MissingKeyHint,
+    /// A certificate's SHA-256 fingerprint (`AA:BB:...`), when the verifier was asked for them.
+    CertificateFingerprint {
+        role: CertificateRole,
+        sha256: String,
+    },
+    /// RFC 3161 timestamps that were not used as evidence because no timestamp authority of
+    /// the trusted root signed them (the reference ignores them too).
+    IgnoredTimestamps { count: usize },
+}
+
+/// Where a fingerprinted certificate came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateRole {
+    /// A trusted root the verifier was given.
+    TrustAnchor,
+    /// A certificate of the bundle's chain (signing certificate first).
+    BundleChain,
 }
 
 /// Why a signer could not sign.
@@ -43,12 +69,13 @@ pub enum SignError {
 pub enum VerifyError {
     #[error("cannot read the signature bundle: {0}")]
     Bundle(#[from] oms_format::bundle::BundleError),
-    #[error("the signature was made with {found}, but `{method}` verification expects {expected}; verify it with `{hint}`")]
+    #[error(
+        "the signature was made with the {found} method, but the {expected} method was asked \
+         to verify it"
+    )]
     WrongMethod {
-        method: &'static str,
-        expected: &'static str,
-        found: &'static str,
-        hint: &'static str,
+        expected: crate::SignatureMethod,
+        found: crate::SignatureMethod,
     },
     #[error("unsupported bundle media type {found:?}: expected {expected:?}")]
     MediaType { expected: String, found: String },
@@ -60,6 +87,8 @@ pub enum VerifyError {
     BadSignature { signer: String, reason: String },
     #[error("unexpected payload type {found:?}: expected {expected:?}")]
     PayloadType { expected: String, found: String },
+    #[error("no trusted root certificate was given: expected the root of the signing certificate's chain")]
+    NoTrustAnchors,
     #[error(transparent)]
     Certificate(#[from] oms_keys::certificate::CertError),
     #[error(transparent)]

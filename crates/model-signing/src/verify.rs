@@ -14,7 +14,7 @@ pub struct VerifiedModel {
     /// Who signed, as the verifier describes it.
     pub signer: String,
     /// Non-fatal notes, e.g. an old bundle format.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::VerifierNote>,
     /// What the signature says, resources in payload order.
     pub manifest: Manifest,
     /// Whether the statement used the legacy (v0.2) predicate.

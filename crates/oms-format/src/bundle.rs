@@ -28,8 +28,7 @@ pub const ACCEPTED_MEDIA_TYPES: [&str; 4] = [
     BUNDLE_MEDIA_TYPE_V03_ALIAS,
     BUNDLE_MEDIA_TYPE,
 ];
-/// Bundles larger than this are refused before parsing.
-pub const MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
+pub use crate::limits::MAX_BUNDLE_BYTES;
 
 /// What the verifier is given to check the signature with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,9 +301,13 @@ fn push_envelope(out: &mut String, envelope: &Envelope) {
 pub fn pem_encode(label: &str, der: &[u8]) -> String {
     let body = STANDARD.encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");
-    for line in body.as_bytes().chunks(64) {
-        // Base64 output is ASCII, so every chunk is valid UTF-8.
-        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+    for (i, c) in body.chars().enumerate() {
+        if i > 0 && i % 64 == 0 {
+            out.push('\n');
+        }
+        out.push(c);
+    }
+    if !body.is_empty() {
         out.push('\n');
     }
     out.push_str(&format!("-----END {label}-----\n"));

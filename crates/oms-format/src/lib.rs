@@ -5,10 +5,12 @@
 //! * [`statement`]: the in-toto statement (current and legacy v0.2 predicates).
 //! * [`dsse`]: the DSSE envelope and its pre-authentication encoding (and the legacy one).
 //! * [`bundle`]: the Sigstore bundle v0.3 shapes used by OMS (key, certificate, keyless).
+//! * [`limits`]: how large a signature may be, for signers and verifiers alike.
 
 pub mod bundle;
 pub mod dsse;
 mod json_node;
+pub mod limits;
 pub mod manifest;
 pub mod statement;
 

@@ -18,10 +18,7 @@ pub const PREDICATE_TYPE: &str = "https://model_signing/signature/v1.0";
 pub const LEGACY_PREDICATE_TYPE: &str = "https://model_signing/Digests/v0.1";
 /// The model name the reference gives legacy statements, which carry none.
 pub const LEGACY_MODEL_NAME: &str = "compat-undefined-not-present";
-/// Payloads larger than this are refused before parsing.
-pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024 * 1024;
-/// Statements listing more resources than this are refused.
-pub const MAX_RESOURCES: usize = 1_000_000;
+pub use crate::limits::{MAX_PAYLOAD_BYTES, MAX_RESOURCES};
 
 /// Values from hostile input are cut to this many characters in error messages.
 const MAX_SHOWN_CHARS: usize = 200;

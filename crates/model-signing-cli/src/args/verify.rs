@@ -127,7 +127,8 @@ pub struct VerifyCertificateArgs {
     #[command(flatten)]
     pub common: VerifyCommon,
 
-    /// Trusted root certificates (repeatable; default: the Mozilla CA bundle).
+    /// Trusted root certificates (repeatable). Required: unlike the reference, no default
+    /// CA bundle is used, so without it nothing verifies.
     #[arg(long = "certificate-chain", value_name = "CERTIFICATE_PATH")]
     pub certificate_chain: Vec<PathBuf>,
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Display;
 
+use model_signing::escape_controls;
 use oms_format::bundle::{parse_bundle, Bundle, VerificationMaterial};
 use oms_format::manifest::parse_shard_name;
 use oms_format::statement::{
@@ -22,17 +23,15 @@ pub const NOT_VERIFIED: &str =
 pub const INSPECT_FAILED: &str = "Inspecting signature failed";
 
 pub fn run(args: &InspectArgs) -> Status {
-    let bytes = match std::fs::read(&args.signature) {
+    let bytes = match model_signing::read_signature(&args.signature) {
         Ok(bytes) => bytes,
-        Err(err) => {
-            let message = format!("cannot read {}: {err}", args.signature.display());
-            return output::failure(INSPECT_FAILED, &message);
-        }
+        Err(err) => return output::failure(INSPECT_FAILED, &err),
     };
     match describe(&bytes) {
         Ok(lines) => {
             println!("{NOT_VERIFIED}");
-            println!("{:<18}{}", "Signature:", args.signature.display());
+            let path = args.signature.display().to_string();
+            println!("{:<18}{}", "Signature:", escape_controls(&path));
             for line in lines {
                 println!("{line}");
             }
@@ -55,8 +54,10 @@ pub fn describe(bytes: &[u8]) -> Result<Vec<String>, String> {
     Ok(lines)
 }
 
+/// One `label  value` line; the value may come from the bundle, so controls are escaped.
 fn line(lines: &mut Vec<String>, label: &str, value: impl Display) {
-    lines.push(format!("{label:<18}{value}"));
+    let value = value.to_string();
+    lines.push(format!("{label:<18}{}", escape_controls(&value)));
 }
 
 fn describe_signer(lines: &mut Vec<String>, bundle: &Bundle, bytes: &[u8]) {
@@ -285,5 +286,41 @@ mod tests {
             describe(b"{}").unwrap_err(),
             "bundle field `mediaType` is missing"
         );
+    }
+
+    /// A bundle cannot clear the screen, move the cursor or forge a line: every value it
+    /// supplies is printed with its control characters escaped.
+    #[test]
+    fn hostile_strings_are_escaped() {
+        use oms_format::{Digest, Envelope, EnvelopeSignature, Resource, Serialization};
+        let manifest = Manifest::new(
+            "m\x1b[1A\x1b[2K\rVerified!",
+            Serialization {
+                ignore_paths: vec!["x\x1b]0;title\x07".to_owned()],
+                ..Serialization::default()
+            },
+            vec![Resource {
+                name: "w".to_owned(),
+                digest: Digest::new("sha256", vec![0; 32]),
+            }],
+        )
+        .unwrap();
+        let envelope = Envelope {
+            payload: oms_format::statement_bytes(&manifest),
+            payload_type: oms_format::PAYLOAD_TYPE.to_owned(),
+            signatures: vec![EnvelopeSignature {
+                sig: vec![1],
+                keyid: None,
+            }],
+        };
+        let bundle = oms_format::key_bundle_json("hint\n\u{202e}", &envelope);
+        let lines = describe(&bundle).unwrap();
+        assert!(lines.contains(&"Public key hint:  hint\\n\\u{202e}".to_owned()));
+        assert!(
+            lines.contains(&"Model name:       m\\u{1b}[1A\\u{1b}[2K\\rVerified!".to_owned()),
+            "{lines:?}"
+        );
+        assert!(lines.contains(&"Ignore paths:     x\\u{1b}]0;title\\u{7}".to_owned()));
+        assert!(lines.iter().all(|l| !l.chars().any(char::is_control)));
     }
 }

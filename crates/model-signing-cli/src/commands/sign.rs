@@ -1,7 +1,5 @@
 //! `model_signing sign <method>`: hash the model, sign the statement, write the bundle.
 
-use std::path::Path;
-
 use model_signing::signers::{
     CertificateSigner, KeySigner, Pkcs11CertificateSigner, Pkcs11KeySigner,
 };
@@ -30,7 +28,7 @@ pub fn execute(method: &SignMethod, progress: &HashProgress) -> Result<(), Error
     let signer = signer(method)?;
     let config = hashing_config(common);
     let bundle = sign_model(&common.model.model_path, &config, signer.as_ref(), progress)?;
-    write_signature(&common.signature, &bundle)
+    model_signing::write_signature(&common.signature, &bundle)
 }
 
 fn signer(method: &SignMethod) -> Result<Box<dyn Signer>, Error> {
@@ -98,11 +96,4 @@ fn algorithm(arg: HashAlgorithmArg) -> HashAlgorithm {
         HashAlgorithmArg::Blake2b => HashAlgorithm::Blake2b,
         HashAlgorithmArg::Blake3 => HashAlgorithm::Blake3,
     }
-}
-
-fn write_signature(path: &Path, bundle: &[u8]) -> Result<(), Error> {
-    std::fs::write(path, bundle).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
 }

@@ -1,7 +1,6 @@
 //! `model_signing verify <method>`: check the signature and signer, then the model's files.
 
 use std::io::Write;
-use std::path::Path;
 
 use model_signing::verifiers::{CertificateVerifier, KeyVerifier};
 use model_signing::{
@@ -26,7 +25,7 @@ pub fn run(method: &VerifyMethod) -> Status {
 pub fn execute(method: &VerifyMethod, progress: &HashProgress) -> Result<VerifiedModel, Error> {
     let common = method.common();
     let verifier = verifier(method)?;
-    let bundle = read_signature(&common.signature)?;
+    let bundle = model_signing::read_signature(&common.signature)?;
     verify_model(
         &common.model.model_path,
         &bundle,
@@ -75,7 +74,12 @@ pub fn report_to(
             if let (Error::Mismatch(mismatch), true) = (err, json) {
                 let _ = writeln!(out, "{}", output::report_json(mismatch));
             }
-            let _ = writeln!(err_out, "{}: {err}", output::VERIFY_FAILED);
+            // The mismatch report escapes the names it lists and keeps its own line breaks.
+            let text = match err {
+                Error::Mismatch(mismatch) => mismatch.to_string(),
+                other => output::error_text(other),
+            };
+            let _ = writeln!(err_out, "{}: {text}", output::VERIFY_FAILED);
             Status::Failure
         }
     }
@@ -105,13 +109,6 @@ pub fn options(common: &VerifyCommon) -> VerifyOptions {
         ignore_unsigned_files: common.ignore_unsigned_files,
         workers: common.workers,
     }
-}
-
-fn read_signature(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
 }
 
 #[cfg(test)]

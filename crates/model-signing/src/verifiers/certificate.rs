@@ -3,9 +3,9 @@ use std::path::PathBuf;
 use oms_format::bundle::{parse_bundle, VerificationMaterial};
 use oms_keys::certificate::{fingerprint_sha256, parse_pem_certificates, verify_chain};
 
-use super::{check_media_type, check_payload_type, material_name, method_command, verify_pae};
+use super::{check_media_type, check_payload_type, verify_pae, SignatureMethod};
 use crate::signers::read_file;
-use crate::{BundleVerifier, Error, VerifiedPayload, VerifyError};
+use crate::{BundleVerifier, CertificateRole, Error, VerifiedPayload, VerifierNote, VerifyError};
 
 /// Verifies bundles signed with an X.509 certificate that chains to one of the given roots.
 ///
@@ -21,11 +21,7 @@ impl CertificateVerifier {
     /// `anchors` are trusted self-signed root certificates (DER).
     pub fn new(anchors: Vec<Vec<u8>>, log_fingerprints: bool) -> Result<Self, VerifyError> {
         if anchors.is_empty() {
-            return Err(VerifyError::Other(
-                "no trusted root certificate was given: pass the root of the signing \
-                 certificate's chain with --certificate_chain ROOT.pem"
-                    .into(),
-            ));
+            return Err(VerifyError::NoTrustAnchors);
         }
         Ok(Self {
             anchors,
@@ -42,12 +38,9 @@ impl CertificateVerifier {
         Ok(Self::new(anchors, log_fingerprints)?)
     }
 
-    /// Lines like the reference's `--log_fingerprints` output, for the trusted roots.
-    pub fn anchor_fingerprints(&self) -> Vec<String> {
-        self.anchors
-            .iter()
-            .map(|c| format!("[  init  ] sha256 Fingerprint: {}", fingerprint_sha256(c)))
-            .collect()
+    /// The trusted roots' fingerprints.
+    pub fn anchor_fingerprints(&self) -> Vec<VerifierNote> {
+        fingerprints(&self.anchors, CertificateRole::TrustAnchor)
     }
 }
 
@@ -58,10 +51,8 @@ impl BundleVerifier for CertificateVerifier {
             VerificationMaterial::X509CertificateChain(chain) => chain.clone(),
             other => {
                 return Err(VerifyError::WrongMethod {
-                    method: "certificate",
-                    expected: "an X.509 certificate chain",
-                    found: material_name(other),
-                    hint: method_command(other),
+                    expected: SignatureMethod::Certificate,
+                    found: SignatureMethod::of(other),
                 })
             }
         };
@@ -69,11 +60,7 @@ impl BundleVerifier for CertificateVerifier {
         let mut warnings = Vec::new();
         if self.log_fingerprints {
             warnings.extend(self.anchor_fingerprints());
-            warnings.extend(
-                chain
-                    .iter()
-                    .map(|c| format!("[ verify ] sha256 Fingerprint: {}", fingerprint_sha256(c))),
-            );
+            warnings.extend(fingerprints(&chain, CertificateRole::BundleChain));
         }
         let key = verify_chain(&chain, &self.anchors)?;
         let signer = match chain.first() {
@@ -93,4 +80,14 @@ impl BundleVerifier for CertificateVerifier {
             warnings,
         })
     }
+}
+
+fn fingerprints(certificates: &[Vec<u8>], role: CertificateRole) -> Vec<VerifierNote> {
+    certificates
+        .iter()
+        .map(|c| VerifierNote::CertificateFingerprint {
+            role,
+            sha256: fingerprint_sha256(c),
+        })
+        .collect()
 }

@@ -3,9 +3,9 @@ use std::path::Path;
 use oms_format::bundle::{parse_bundle, VerificationMaterial};
 use oms_keys::VerifyingKey;
 
-use super::{check_media_type, check_payload_type, material_name, method_command, verify_pae};
+use super::{check_media_type, check_payload_type, verify_pae, SignatureMethod};
 use crate::signers::read_file;
-use crate::{BundleVerifier, Error, VerifiedPayload, VerifyError};
+use crate::{BundleVerifier, Error, VerifiedPayload, VerifierNote, VerifyError};
 
 /// Verifies bundles signed with an EC private key, given its public key.
 pub struct KeyVerifier {
@@ -28,30 +28,27 @@ impl BundleVerifier for KeyVerifier {
     fn verify(&self, bytes: &[u8]) -> Result<VerifiedPayload, VerifyError> {
         let b = parse_bundle(bytes)?;
         let hint = match &b.verification_material {
-            VerificationMaterial::PublicKey { hint } => hint.clone().unwrap_or_default(),
+            VerificationMaterial::PublicKey { hint } => hint.clone(),
             other => {
                 return Err(VerifyError::WrongMethod {
-                    method: "key",
-                    expected: "a public key",
-                    found: material_name(other),
-                    hint: method_command(other),
+                    expected: SignatureMethod::Key,
+                    found: SignatureMethod::of(other),
                 })
             }
         };
         check_media_type(&b)?;
         let ours = self.key.hint();
         let mut warnings = Vec::new();
-        if hint.is_empty() {
-            warnings.push(
-                "This model's signature uses an older verification material format. Please \
-                 re-sign with an updated signer to use a public key identifier hash."
-                    .to_string(),
-            );
-        } else if !hint.eq_ignore_ascii_case(&ours) {
-            return Err(VerifyError::KeyMismatch {
-                expected: hint,
-                found: ours,
-            });
+        match hint {
+            // The bundle parser maps an absent, null or empty hint to `None`.
+            None => warnings.push(VerifierNote::MissingKeyHint),
+            Some(hint) if !hint.eq_ignore_ascii_case(&ours) => {
+                return Err(VerifyError::KeyMismatch {
+                    expected: hint,
+                    found: ours,
+                })
+            }
+            Some(_) => {}
         }
         let signer = format!("public key {ours}");
         let verify = |msg: &[u8], sig: &[u8]| self.key.verify(msg, sig).map_err(|e| e.to_string());

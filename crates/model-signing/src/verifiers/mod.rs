@@ -23,21 +23,39 @@ const KEY_MEDIA_TYPES: [&str; 2] = [
     "application/vnd.dev.sigstore.bundle+json;version=0.3",
 ];
 
-pub(crate) fn material_name(m: &VerificationMaterial) -> &'static str {
-    match m {
-        VerificationMaterial::PublicKey { .. } => "a public key (`key` method)",
-        VerificationMaterial::X509CertificateChain(_) => {
-            "an X.509 certificate chain (`certificate` method)"
+/// How a bundle was signed, by what its verification material holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureMethod {
+    /// A public key (`publicKey`).
+    Key,
+    /// An X.509 certificate chain (`x509CertificateChain`).
+    Certificate,
+    /// Sigstore keyless: a Fulcio certificate (`certificate`).
+    Sigstore,
+}
+
+impl SignatureMethod {
+    pub fn of(material: &VerificationMaterial) -> Self {
+        match material {
+            VerificationMaterial::PublicKey { .. } => Self::Key,
+            VerificationMaterial::X509CertificateChain(_) => Self::Certificate,
+            VerificationMaterial::Certificate(_) => Self::Sigstore,
         }
-        VerificationMaterial::Certificate(_) => "a Sigstore certificate (`sigstore` method)",
+    }
+
+    /// The method's name: `key`, `certificate` or `sigstore`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Key => "key",
+            Self::Certificate => "certificate",
+            Self::Sigstore => "sigstore",
+        }
     }
 }
 
-pub(crate) fn method_command(m: &VerificationMaterial) -> &'static str {
-    match m {
-        VerificationMaterial::PublicKey { .. } => "model_signing verify key",
-        VerificationMaterial::X509CertificateChain(_) => "model_signing verify certificate",
-        VerificationMaterial::Certificate(_) => "model_signing verify sigstore",
+impl std::fmt::Display for SignatureMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -90,6 +108,9 @@ pub(crate) fn verify_pae(
     }
     Err(VerifyError::BadSignature {
         signer: signer.to_string(),
-        reason: current.err().unwrap_or_default(),
+        reason: match current {
+            Err(reason) => reason,
+            Ok(()) => "the signature was accepted and refused at once".to_string(),
+        },
     })
 }

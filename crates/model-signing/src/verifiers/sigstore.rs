@@ -1,6 +1,6 @@
 use oms_sigstore::{IdentityPolicy, TrustMaterial};
 
-use crate::{BundleVerifier, VerifiedPayload, VerifyError};
+use crate::{BundleVerifier, VerifiedPayload, VerifierNote, VerifyError};
 
 /// Verifies Sigstore keyless bundles: certificate chain to Fulcio, transparency log proofs and
 /// timestamps from the trust material, and the signer's identity against the policy.
@@ -21,7 +21,15 @@ impl BundleVerifier for SigstoreVerifier {
         Ok(VerifiedPayload {
             payload: v.payload,
             signer: format!("{} (issuer {})", v.identity, v.issuer),
-            warnings: Vec::new(),
+            warnings: ignored_timestamps(v.ignored_timestamps),
         })
+    }
+}
+
+fn ignored_timestamps(count: usize) -> Vec<VerifierNote> {
+    if count == 0 {
+        Vec::new()
+    } else {
+        vec![VerifierNote::IgnoredTimestamps { count }]
     }
 }

@@ -40,7 +40,7 @@ pub enum Error {
     #[error(
         "the model would be recorded as {planned} resources ({files} files, {}), more than the \
          {limit} a signature may hold: use larger shards, or sign the model in parts",
-        describe_method(*method)
+        describe_method(.method)
     )]
     TooManyResources {
         planned: u64,
@@ -60,7 +60,7 @@ pub enum Error {
     Mismatch(Box<VerificationReport>),
 }
 
-fn describe_method(method: oms_format::Method) -> String {
+fn describe_method(method: &oms_format::Method) -> String {
     match method {
         oms_format::Method::Files => "one resource per file".to_string(),
         oms_format::Method::Shards { shard_size } => format!("shards of {shard_size} bytes"),

@@ -12,6 +12,11 @@ pub struct HashingConfig {
     pub ignore_git_paths: bool,
     /// Hashing threads; `None` uses every core.
     pub workers: Option<usize>,
+    /// Sign a model containing empty files with [`Method::Shards`]. Shards record no
+    /// resource for an empty file, so adding or removing one (e.g. an `__init__.py`, which
+    /// turns a folder into a Python package) goes unnoticed; signing refuses such models
+    /// unless this is set.
+    pub allow_empty_files_in_shards: bool,
 }
 
 impl Default for HashingConfig {
@@ -23,6 +28,7 @@ impl Default for HashingConfig {
             ignore_paths: Vec::new(),
             ignore_git_paths: true,
             workers: None,
+            allow_empty_files_in_shards: false,
         }
     }
 }

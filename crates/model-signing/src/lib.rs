@@ -18,7 +18,7 @@ mod verify;
 pub use config::{HashingConfig, VerifyOptions};
 pub use error::Error;
 pub use oms_format::{Digest, HashAlgorithm, Manifest, Method, Serialization};
-pub use report::{ChangedResource, VerificationReport};
+pub use report::{ChangedResource, IgnoredResource, VerificationReport};
 pub use sign::{digest_model, sign_model};
 pub use traits::{BundleVerifier, SignError, Signer, VerifiedPayload, VerifyError};
 pub use verify::{verify_model, VerifiedModel};

@@ -15,6 +15,14 @@ pub struct ChangedResource {
     pub actual: Digest,
 }
 
+/// A signed resource that is on disk but was left out by an ignore rule when verifying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredResource {
+    pub name: String,
+    /// The ignore path that left it out.
+    pub rule: String,
+}
+
 /// The differences between what was signed and what is on disk, each list in the
 /// reference's resource order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -24,6 +32,8 @@ pub struct VerificationReport {
     /// Resources the signature lists that are not on disk.
     pub missing: Vec<String>,
     pub changed: Vec<ChangedResource>,
+    /// Signed resources present on disk but left out by an ignore rule (not in `missing`).
+    pub ignored: Vec<IgnoredResource>,
 }
 
 impl VerificationReport {

@@ -44,6 +44,15 @@ pub enum HashError {
         source: ManifestError,
     },
 
+    /// A file changed between listing and hashing (or while being hashed): its digest would
+    /// not describe what was listed.
+    #[error("Cannot use '{}': it changed while being hashed ({reason})", path.display())]
+    Changed { path: PathBuf, reason: String },
+
+    /// More resources than a verifier reads (shards of a huge or sparse file).
+    #[error("Too many resources: {count} shards, expected at most {limit} (the most a verifier reads)")]
+    TooManyResources { count: u64, limit: u64 },
+
     /// Shards of zero bytes were asked for.
     #[error("Invalid shard size: expected at least 1 byte, found 0")]
     ZeroShardSize,

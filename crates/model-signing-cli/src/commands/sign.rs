@@ -80,6 +80,7 @@ pub fn hashing_config(common: &SignCommon) -> HashingConfig {
         ),
         ignore_git_paths: model.ignore_git_paths(),
         workers: common.hashing.workers,
+        allow_empty_files_in_shards: common.hashing.allow_empty_files_in_shards,
     }
 }
 

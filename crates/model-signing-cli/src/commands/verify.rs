@@ -129,6 +129,7 @@ mod tests {
                 expected: Digest::new("sha256", vec![1]),
                 actual: Digest::new("sha256", vec![2]),
             }],
+            ..VerificationReport::default()
         })))
     }
 

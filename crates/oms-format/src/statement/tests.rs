@@ -228,12 +228,28 @@ fn unknown_fields_are_ignored() {
 fn ignore_paths_are_normalized_sorted_and_deduplicated() {
     let mut v = base();
     v["predicate"]["serialization"]["ignore_paths"] =
-        json!(["sub\\deeper", "./a/", "a//b", "model.sig", "a"]);
+        json!(["sub/deeper/", "./a/", "a//b", "model.sig", "a"]);
     let s = parse_rooted(v).unwrap();
     assert_eq!(
         s.manifest.serialization.ignore_paths,
         ["a", "a/b", "model.sig", "sub/deeper"]
     );
+}
+
+#[test]
+fn a_recorded_backslash_ignore_path_is_refused_not_widened() {
+    // `cache\tmp` is a legal POSIX file name; read as a separator it would make the verifier
+    // skip the whole `cache/tmp/` tree.
+    for path in ["cache\\tmp", "\\abs", "C:\\x", "a\\.."] {
+        let err = ignore_error(path).to_string();
+        assert_eq!(
+            err,
+            format!(
+                "statement field `predicate.serialization.ignore_paths[1]`: ignore path {path:?} is refused: expected `/` as the only separator, found `\\`, which is ambiguous (a separator on Windows, a file-name character on POSIX)"
+            ),
+            "{path:?}"
+        );
+    }
 }
 
 #[test]

@@ -171,17 +171,25 @@ fn a_long_symlink_chain_is_a_clean_error_not_a_stack_overflow() {
     let model = small_model(s.dir.path(), "model");
     let chain = symlink_chain(&s.path("chain"), 20_000);
     let signature = s.path("model.sig");
-    s.sign(&model, &signature, &["--ignore-paths", chain.to_str().unwrap()])
-        .failed()
-        .stderr_names("too many levels of symbolic links");
+    s.sign(
+        &model,
+        &signature,
+        &["--ignore-paths", chain.to_str().unwrap()],
+    )
+    .failed()
+    .stderr_names("too many levels of symbolic links");
     s.sign(&model, &chain, &[])
         .failed()
         .stderr_names("too many levels of symbolic links");
     s.sign(&model, &signature, &[]).signed();
     s.verify(&model, &chain, &[]).failed();
-    s.verify(&model, &signature, &["--ignore-paths", chain.to_str().unwrap()])
-        .failed()
-        .stderr_names("too many levels of symbolic links");
+    s.verify(
+        &model,
+        &signature,
+        &["--ignore-paths", chain.to_str().unwrap()],
+    )
+    .failed()
+    .stderr_names("too many levels of symbolic links");
 }
 
 #[test]

@@ -6,7 +6,8 @@ pub struct HashingConfig {
     pub method: Method,
     pub algorithm: HashAlgorithm,
     pub allow_symlinks: bool,
-    /// Paths relative to the model root (already resolved; see [`crate::resolve_ignore_path`]).
+    /// Paths relative to the model root, `/`-separated (a command line's paths are resolved
+    /// by the caller, e.g. with [`oms_hashing::model_relative_path`]).
     pub ignore_paths: Vec<String>,
     /// Ignore `.git`, `.gitattributes`, `.github` and `.gitignore` at the top level.
     pub ignore_git_paths: bool,
@@ -44,6 +45,10 @@ pub struct VerifyOptions {
     pub allow_symlinks: bool,
     /// Only hash the files the signature lists; files on disk that it does not list are ignored.
     pub ignore_unsigned_files: bool,
+    /// The signature file as opened ([`oms_hashing::FileId::of_open`]): left out of the
+    /// model wherever it is, by identity rather than by a path that could be re-resolved
+    /// elsewhere.
+    pub signature_file: Option<oms_hashing::FileId>,
     /// Hashing threads; `None` uses every core.
     pub workers: Option<usize>,
 }
@@ -55,6 +60,7 @@ impl Default for VerifyOptions {
             ignore_git_paths: true,
             allow_symlinks: false,
             ignore_unsigned_files: false,
+            signature_file: None,
             workers: None,
         }
     }

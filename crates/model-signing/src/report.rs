@@ -1,6 +1,6 @@
 //! What differs between a signed manifest and the model on disk.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use oms_format::manifest::compare_names;
@@ -34,6 +34,9 @@ pub struct VerificationReport {
     pub changed: Vec<ChangedResource>,
     /// Signed resources present on disk but left out by an ignore rule (not in `missing`).
     pub ignored: Vec<IgnoredResource>,
+    /// The file lists differed, so contents were not compared (`changed` is empty): nothing
+    /// is read from a model that already fails.
+    pub listing_only: bool,
 }
 
 impl VerificationReport {
@@ -73,8 +76,36 @@ impl VerificationReport {
         report
     }
 
+    /// Compares the signed resource names with the names the model on disk would give,
+    /// before hashing: a report of added and missing resources only.
+    pub fn compare_names(expected: &[Resource], listed: &[String], method: Method) -> Self {
+        let expected_names: HashSet<&str> = expected.iter().map(|r| r.name.as_str()).collect();
+        let listed_names: HashSet<&str> = listed.iter().map(String::as_str).collect();
+        let mut report = Self {
+            listing_only: true,
+            ..Self::default()
+        };
+        report.added = listed
+            .iter()
+            .filter(|n| !expected_names.contains(n.as_str()))
+            .cloned()
+            .collect();
+        report.missing = expected
+            .iter()
+            .filter(|r| !listed_names.contains(r.name.as_str()))
+            .map(|r| r.name.clone())
+            .collect();
+        report.added.sort_by(|a, b| compare_names(a, b, method));
+        report.missing.sort_by(|a, b| compare_names(a, b, method));
+        report.missing.dedup();
+        report
+    }
+
     pub fn is_match(&self) -> bool {
-        self.added.is_empty() && self.missing.is_empty() && self.changed.is_empty()
+        self.added.is_empty()
+            && self.missing.is_empty()
+            && self.changed.is_empty()
+            && self.ignored.is_empty()
     }
 
     /// The report for pipelines (`--output json`).
@@ -84,6 +115,7 @@ impl VerificationReport {
             "match": self.is_match(),
             "added": self.added,
             "missing": self.missing,
+            "ignored": self.ignored.iter().map(|i| json!({"name": i.name, "rule": i.rule})).collect::<Vec<_>>(),
             "changed": self.changed.iter().map(|c| json!({
                 "name": c.name,
                 "expected": digest(&c.expected),
@@ -97,16 +129,30 @@ impl fmt::Display for VerificationReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Signature mismatch: the model differs from what was signed ({} added, {} missing, {} changed)",
+            "Signature mismatch: the model differs from what was signed ({} added, {} missing, {} changed",
             self.added.len(),
             self.missing.len(),
             self.changed.len()
         )?;
+        if !self.ignored.is_empty() {
+            write!(f, ", {} ignored", self.ignored.len())?;
+        }
+        f.write_str(")")?;
+        if self.listing_only {
+            f.write_str("; the file lists differ, so contents were not compared")?;
+        }
         for name in &self.added {
             write!(f, "\n  added:   {name} (not in the signature)")?;
         }
         for name in &self.missing {
             write!(f, "\n  missing: {name} (signed, not found)")?;
+        }
+        for i in &self.ignored {
+            write!(
+                f,
+                "\n  ignored: {} (signed and present, but left out by the ignore rule `{}`)",
+                i.name, i.rule
+            )?;
         }
         for c in &self.changed {
             write!(

@@ -68,7 +68,9 @@ fn an_added_huge_sparse_file_fails_fast_as_added_before_any_hashing() {
     for cfg in [
         HashingConfig::default(),
         HashingConfig {
-            method: Method::Shards { shard_size: 1 << 30 },
+            method: Method::Shards {
+                shard_size: 1 << 30,
+            },
             ..HashingConfig::default()
         },
     ] {
@@ -79,12 +81,21 @@ fn an_added_huge_sparse_file_fails_fast_as_added_before_any_hashing() {
         let progress = |n: u64| {
             hashed.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
         };
-        let err = verify_model(&dir, &bundle, &verifier, &VerifyOptions::default(), &progress)
-            .unwrap_err();
+        let err = verify_model(
+            &dir,
+            &bundle,
+            &verifier,
+            &VerifyOptions::default(),
+            &progress,
+        )
+        .unwrap_err();
         let Error::Mismatch(report) = err else {
             panic!("expected a mismatch, got {err:?}")
         };
-        assert!(report.added.iter().all(|n| n.starts_with("huge.bin")), "{report:?}");
+        assert!(
+            report.added.iter().all(|n| n.starts_with("huge.bin")),
+            "{report:?}"
+        );
         assert!(!report.added.is_empty());
         assert_eq!(hashed.into_inner(), 0, "nothing may be hashed");
         fs::remove_file(dir.join("huge.bin")).unwrap();
@@ -103,18 +114,44 @@ fn in_shards_mode_a_grown_file_fails_before_hashing() {
         ..HashingConfig::default()
     };
     let bundle = sign_model(&dir, &cfg, &signer, &no_progress).unwrap();
-    fs::File::options()
-        .write(true)
-        .open(dir.join("w.bin"))
-        .unwrap()
-        .set_len(1 << 40)
-        .unwrap();
-    let Error::Mismatch(report) = verify(&dir, &bundle, &verifier, &VerifyOptions::default())
-    else {
-        panic!("expected a mismatch")
+    let grow = |len: u64| {
+        fs::File::options()
+            .write(true)
+            .open(dir.join("w.bin"))
+            .unwrap()
+            .set_len(len)
+            .unwrap()
+    };
+    let hashed = std::sync::atomic::AtomicU64::new(0);
+    let progress = |n: u64| {
+        hashed.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    };
+    grow(12);
+    let err = verify_model(
+        &dir,
+        &bundle,
+        &verifier,
+        &VerifyOptions::default(),
+        &progress,
+    )
+    .unwrap_err();
+    let Error::Mismatch(report) = err else {
+        panic!("expected a mismatch, got {err:?}")
     };
     assert_eq!(report.missing, ["w.bin:4:7"]);
-    assert!(report.added.first().is_some_and(|n| n == "w.bin:4:8"), "{:?}", report.added.first());
+    assert_eq!(report.added, ["w.bin:4:8", "w.bin:8:12"]);
+    // Grown past what any manifest lists: refused before planning or hashing.
+    grow(1 << 40);
+    let err = verify_model(
+        &dir,
+        &bundle,
+        &verifier,
+        &VerifyOptions::default(),
+        &progress,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("Too many resources"), "{err}");
+    assert_eq!(hashed.into_inner(), 0, "nothing may be hashed");
 }
 
 #[test]

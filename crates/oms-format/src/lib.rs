@@ -6,10 +6,21 @@
 //! * [`dsse`]: the DSSE envelope and its pre-authentication encoding (and the legacy one).
 //! * [`bundle`]: the Sigstore bundle v0.3 shapes used by OMS (key, certificate, keyless).
 
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
 pub mod bundle;
 pub mod dsse;
 mod json_node;
 pub mod manifest;
+pub mod path;
 pub mod statement;
 
 pub use bundle::{

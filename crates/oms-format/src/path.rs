@@ -48,7 +48,8 @@ pub fn normalize_ignore_path(raw: &str) -> Result<String, IgnorePathError> {
 
 fn normalize(raw: &str) -> Result<String, PathProblem> {
     check_characters(raw)?;
-    let has_drive = matches!(raw.as_bytes(), [letter, b':', b'/', ..] if letter.is_ascii_alphabetic());
+    let has_drive =
+        matches!(raw.as_bytes(), [letter, b':', b'/', ..] if letter.is_ascii_alphabetic());
     if raw.starts_with('/') || has_drive {
         return Err(PathProblem::Absolute);
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use model_signing::verifiers::{CertificateVerifier, KeyVerifier};
 use model_signing::{
-    verify_model, BundleVerifier, Error, VerificationReport, VerifiedModel, VerifyOptions,
+    verify_model, BundleVerifier, Error, FileId, VerificationReport, VerifiedModel, VerifyOptions,
 };
 
 use crate::args::{OutputFormat, VerifyCommon, VerifyMethod};
@@ -26,12 +26,16 @@ pub fn run(method: &VerifyMethod) -> Status {
 pub fn execute(method: &VerifyMethod, progress: &HashProgress) -> Result<VerifiedModel, Error> {
     let common = method.common();
     let verifier = verifier(method)?;
-    let bundle = read_signature(&common.signature)?;
+    let (bundle, signature_file) = read_signature(&common.signature)?;
+    let options = VerifyOptions {
+        signature_file: Some(signature_file),
+        ..options(common)?
+    };
     verify_model(
         &common.model.model_path,
         &bundle,
         verifier.as_ref(),
-        &options(common),
+        &options,
         progress,
     )
 }
@@ -92,26 +96,31 @@ fn verifier(method: &VerifyMethod) -> Result<Box<dyn BundleVerifier>, Error> {
     })
 }
 
-pub fn options(common: &VerifyCommon) -> VerifyOptions {
+/// The options from the command line. The signature file is left out of the model by its
+/// identity once opened (see [`execute`]), not by its path.
+pub fn options(common: &VerifyCommon) -> Result<VerifyOptions, Error> {
     let model = &common.model;
-    VerifyOptions {
-        extra_ignore_paths: cli_ignore_paths(
-            &model.model_path,
-            &model.ignore_paths,
-            Some(&common.signature),
-        ),
+    Ok(VerifyOptions {
+        extra_ignore_paths: cli_ignore_paths(&model.model_path, &model.ignore_paths, None)?,
         ignore_git_paths: model.ignore_git_paths(),
         allow_symlinks: model.allow_symlinks,
         ignore_unsigned_files: common.ignore_unsigned_files,
         workers: common.workers,
-    }
+        signature_file: None,
+    })
 }
 
-fn read_signature(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| Error::Io {
+/// The signature's bytes and the identity of the file they were read from.
+fn read_signature(path: &Path) -> Result<(Vec<u8>, FileId), Error> {
+    let io_err = |source| Error::Io {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    let mut file = std::fs::File::open(path).map_err(io_err)?;
+    let id = FileId::of_open(&file).map_err(io_err)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(io_err)?;
+    Ok((bytes, id))
 }
 
 #[cfg(test)]
@@ -170,6 +179,7 @@ mod tests {
                 "match": false,
                 "added": ["new"],
                 "missing": [],
+                "ignored": [],
                 "changed": [{
                     "name": "w",
                     "expected": {"algorithm": "sha256", "digest": "01"},

@@ -254,19 +254,16 @@ fn a_recorded_backslash_ignore_path_is_refused_not_widened() {
 
 #[test]
 fn ignore_paths_that_cover_the_model_or_escape_it_are_refused() {
-    let root = "it names the model root, which would ignore every file";
-    let absolute = "it is absolute; expected a path relative to the model";
-    let dotdot = "it has a `..` component; expected a path inside the model";
+    use crate::path::PathProblem;
     for (path, reason) in [
-        (".", root),
-        ("", root),
-        ("./", root),
-        ("/abs", absolute),
-        ("\\abs", absolute),
-        ("C:\\x", absolute),
-        ("../x", dotdot),
-        ("a/../b", dotdot),
-        ("a\\..", dotdot),
+        (".", PathProblem::ModelRoot),
+        ("", PathProblem::Empty),
+        ("./", PathProblem::ModelRoot),
+        ("/abs", PathProblem::Absolute),
+        ("C:/x", PathProblem::Absolute),
+        ("../x", PathProblem::ParentComponent),
+        ("a/../b", PathProblem::ParentComponent),
+        ("a\0b", PathProblem::Nul),
     ] {
         assert_eq!(
             ignore_error(path),

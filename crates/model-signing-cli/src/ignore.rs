@@ -1,28 +1,36 @@
-//! The CLI's ignore list: `--ignore-paths` values and the signature file, resolved the
-//! reference's way (relative to the current directory, symlinks resolved, kept only when
-//! inside the model).
+//! The CLI's ignore list: `--ignore-paths` values (and, when signing, the signature file)
+//! made relative to the model root. Like the reference, they are taken relative to the
+//! current directory and dropped when outside the model; unlike it, links are followed only
+//! down to the model root, never through a link inside the model, and a chain of more than 40
+//! links is an error (see `oms_hashing::model_relative_path`).
 
 use std::path::{Path, PathBuf};
 
-use model_signing::resolve_ignore_path;
+use model_signing::model_relative_path;
+use model_signing::Error;
 
 /// Model-relative ignore paths for `--ignore-paths` values, plus `signature` when given
-/// (sign and verify always leave their own signature file out; `digest` does not). Paths
-/// outside the model are dropped, duplicates removed, first occurrence order kept.
+/// (sign records its own signature file; verify leaves it out by identity instead, and
+/// `digest` has none). Paths outside the model are dropped, duplicates removed, first
+/// occurrence order kept.
 pub fn cli_ignore_paths(
     model: &Path,
     ignore_paths: &[PathBuf],
     signature: Option<&Path>,
-) -> Vec<String> {
+) -> Result<Vec<String>, Error> {
+    let cwd = std::env::current_dir().map_err(|source| Error::Io {
+        path: PathBuf::from("."),
+        source,
+    })?;
     let mut resolved: Vec<String> = Vec::new();
     for path in ignore_paths.iter().map(PathBuf::as_path).chain(signature) {
-        match resolve_ignore_path(path, model) {
+        match model_relative_path(&cwd, path, model)? {
             Some(relative) if !resolved.contains(&relative) => resolved.push(relative),
             Some(_) => {}
             None => tracing::debug!("not ignoring {}: it is outside the model", path.display()),
         }
     }
-    resolved
+    Ok(resolved)
 }
 
 #[cfg(test)]
@@ -43,12 +51,12 @@ mod tests {
         ];
         let signature = model.join("model.sig");
         assert_eq!(
-            cli_ignore_paths(&model, &ignores, Some(&signature)),
+            cli_ignore_paths(&model, &ignores, Some(&signature)).unwrap(),
             ["sub", "not-there", "model.sig"]
         );
         let outside_signature = root.join("model.sig");
         assert_eq!(
-            cli_ignore_paths(&model, &[], Some(&outside_signature)),
+            cli_ignore_paths(&model, &[], Some(&outside_signature)).unwrap(),
             Vec::<String>::new()
         );
     }

@@ -322,11 +322,27 @@ fn valid_signature_for_a_different_model_fails_naming_the_differences() {
         .arg(&other)
         .run()
         .signed();
+    // The file lists differ, which fails before contents are compared.
+    s.verify_with(&other_sig, &[])
+        .failed()
+        .stderr_names("extra.json")
+        .stderr_names("README.md")
+        .stderr_names("contents were not compared")
+        .stderr_lacks("config.json");
+    // Same files, another content.
+    write(&other, "README.md", b"# tiny\n");
+    fs::remove_file(other.join("extra.json")).unwrap();
+    Run::ours()
+        .args(["sign", "key", "--private-key"])
+        .arg(&s.key.private)
+        .arg("--signature")
+        .arg(&other_sig)
+        .arg(&other)
+        .run()
+        .signed();
     s.verify_with(&other_sig, &[])
         .failed()
         .stderr_names("weights.bin")
-        .stderr_names("extra.json")
-        .stderr_names("README.md")
         .stderr_lacks("config.json");
 }
 
@@ -437,16 +453,32 @@ fn json_report_lists_added_missing_and_changed() {
     fs::write(s.path("weights.bin"), &new_weights).unwrap();
     fs::remove_file(s.path("sub/deeper/a.txt")).unwrap();
     write(&s.model, "added.bin", b"new");
-    let out = s.verify_with(&s.signature, &["--output", "json"]);
-    out.failed();
-    let report: Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("--output json must print JSON on stdout ({e}): {out:?}"));
+    let json_report = || {
+        let out = s.verify_with(&s.signature, &["--output", "json"]);
+        out.failed();
+        serde_json::from_str::<Value>(&out.stdout)
+            .unwrap_or_else(|e| panic!("--output json must print JSON on stdout ({e}): {out:?}"))
+    };
+    // The file lists differ: contents are not compared.
     assert_eq!(
-        report,
+        json_report(),
         json!({
             "match": false,
             "added": ["added.bin"],
             "missing": ["sub/deeper/a.txt"],
+            "ignored": [],
+            "changed": [],
+        })
+    );
+    fs::remove_file(s.path("added.bin")).unwrap();
+    write(&s.model, "sub/deeper/a.txt", b"a\n");
+    assert_eq!(
+        json_report(),
+        json!({
+            "match": false,
+            "added": [],
+            "missing": [],
+            "ignored": [],
             "changed": [{
                 "name": "weights.bin",
                 "expected": {"algorithm": "sha256", "digest": old_weights},
@@ -464,6 +496,6 @@ fn json_report_of_a_match_is_empty() {
     let report: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(
         report,
-        json!({"match": true, "added": [], "missing": [], "changed": []})
+        json!({"match": true, "added": [], "missing": [], "ignored": [], "changed": []})
     );
 }

@@ -6,12 +6,18 @@ pub struct HashingConfig {
     pub method: Method,
     pub algorithm: HashAlgorithm,
     pub allow_symlinks: bool,
-    /// Paths relative to the model root (already resolved; see [`crate::resolve_ignore_path`]).
+    /// Paths relative to the model root, `/`-separated (a command line's paths are resolved
+    /// by the caller, e.g. with [`oms_hashing::model_relative_path`]).
     pub ignore_paths: Vec<String>,
     /// Ignore `.git`, `.gitattributes`, `.github` and `.gitignore` at the top level.
     pub ignore_git_paths: bool,
     /// Hashing threads; `None` uses every core.
     pub workers: Option<usize>,
+    /// Sign a model containing empty files with [`Method::Shards`]. Shards record no
+    /// resource for an empty file, so adding or removing one (e.g. an `__init__.py`, which
+    /// turns a folder into a Python package) goes unnoticed; signing refuses such models
+    /// unless this is set.
+    pub allow_empty_files_in_shards: bool,
 }
 
 impl Default for HashingConfig {
@@ -23,6 +29,7 @@ impl Default for HashingConfig {
             ignore_paths: Vec::new(),
             ignore_git_paths: true,
             workers: None,
+            allow_empty_files_in_shards: false,
         }
     }
 }
@@ -38,6 +45,10 @@ pub struct VerifyOptions {
     pub allow_symlinks: bool,
     /// Only hash the files the signature lists; files on disk that it does not list are ignored.
     pub ignore_unsigned_files: bool,
+    /// The signature file as opened ([`oms_hashing::FileId::of_open`]): left out of the
+    /// model wherever it is, by identity rather than by a path that could be re-resolved
+    /// elsewhere.
+    pub signature_file: Option<oms_hashing::FileId>,
     /// Hashing threads; `None` uses every core.
     pub workers: Option<usize>,
 }
@@ -49,6 +60,7 @@ impl Default for VerifyOptions {
             ignore_git_paths: true,
             allow_symlinks: false,
             ignore_unsigned_files: false,
+            signature_file: None,
             workers: None,
         }
     }

@@ -55,6 +55,13 @@ pub enum Error {
     StatementTooLarge { size: usize, limit: usize },
     #[error("the signature would be {size} bytes, more than the {limit} bytes verifiers read")]
     BundleTooLarge { size: usize, limit: usize },
+    /// No file is left to sign once the ignore rules are applied (OMS v1.0 §6.1: a model
+    /// contains at least one file).
+    #[error("cannot sign '{}': expected at least one file to sign, found none after the ignore rules (OMS v1.0 §6.1)", path.display())]
+    EmptyModel { path: PathBuf },
+    /// Shards record nothing for an empty file, so its presence could not be verified.
+    #[error("cannot sign '{}' in shards: '{name}' is empty, and shards record no resource for an empty file, so adding or removing it would go unnoticed (allow it explicitly, or sign with files)", path.display())]
+    EmptyFileInShards { name: String, path: PathBuf },
     /// The signature is valid but the model on disk differs from what was signed.
     #[error("{0}")]
     Mismatch(Box<VerificationReport>),

@@ -4,6 +4,21 @@
 //! [`Signer`], which returns a Sigstore bundle. Verification asks a [`BundleVerifier`] for the
 //! authenticated statement, re-hashes the model the way the signature says it was hashed, and
 //! compares: one call, [`verify_model`], with a [`VerificationReport`] on mismatch.
+//!
+//! Which files are covered:
+//! * A model with no file left after the ignore rules is not signed ([`Error::EmptyModel`],
+//!   OMS v1.0 §6.1).
+//! * [`Method::Shards`] records no resource for an empty file, so adding or removing one
+//!   (an `__init__.py` turns a folder into a Python package) is not detected by any verifier.
+//!   Signing with shards refuses a model with empty files ([`Error::EmptyFileInShards`])
+//!   unless [`HashingConfig::allow_empty_files_in_shards`] is set; [`Method::Files`] records
+//!   them.
+//! * Verification compares the model's file list with the signature before reading any file
+//!   (added, missing, and in shards mode resized files fail at once); a signed file that is
+//!   present but left out by an ignore rule is reported as ignored, with the rule.
+//! * Ignore paths are relative to the model root; the library never reads the current
+//!   directory (a command line's paths go through [`model_relative_path`] first). The
+//!   signature file is left out by identity ([`VerifyOptions::signature_file`]).
 
 mod config;
 mod error;
@@ -21,9 +36,10 @@ mod verify;
 pub use config::{HashingConfig, VerifyOptions};
 pub use error::Error;
 pub use oms_format::{Digest, HashAlgorithm, Manifest, Method, Serialization};
-pub use report::{ChangedResource, VerificationReport};
+pub use oms_hashing::{model_relative_path, FileId};
+pub use report::{ChangedResource, IgnoredResource, VerificationReport};
 pub use sign::{digest_model, sign_model};
-pub use signature_file::{read_signature, write_signature};
+pub use signature_file::{read_signature, read_signature_file, write_signature};
 pub use traits::{
     BundleVerifier, CertificateRole, SignError, Signer, VerifiedPayload, VerifierNote, VerifyError,
 };
@@ -47,9 +63,3 @@ impl<F: Fn(u64) + Sync> Progress for F {
 
 /// A progress callback that ignores progress.
 pub fn no_progress(_: u64) {}
-
-/// Resolves a command-line `--ignore-paths` value the reference's way: relative to the current
-/// directory, symlinks resolved, then made relative to the model; `None` if it is outside.
-pub fn resolve_ignore_path(arg: &std::path::Path, model: &std::path::Path) -> Option<String> {
-    oms_hashing::resolve_cli_ignore_path(arg, model)
-}

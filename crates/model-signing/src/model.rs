@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use oms_format::{HashAlgorithm, Method, Resource};
+use oms_format::Resource;
 use oms_hashing::{HashOptions, IgnoreRules, ModelFile, GIT_DEFAULT_PATHS};
 
 use crate::{Error, Progress};
@@ -23,30 +23,6 @@ pub(crate) fn ignore_rules(
     let rules = IgnoreRules::from_paths(all).map_err(|e| Error::IgnorePath(e.to_string()))?;
     let recorded = rules.paths().map(str::to_string).collect();
     Ok((rules, recorded))
-}
-
-/// Hashes every file of the model that is not ignored. Returns the resources (in the
-/// reference's order) and the method that was actually used (blake3 never shards).
-pub(crate) fn hash_model(
-    model: &Path,
-    method: Method,
-    algorithm: HashAlgorithm,
-    allow_symlinks: bool,
-    ignore: &IgnoreRules,
-    workers: Option<usize>,
-    progress: &dyn Progress,
-) -> Result<(Vec<Resource>, Method), Error> {
-    let opts = HashOptions {
-        method,
-        algorithm,
-        workers,
-    };
-    let files = oms_hashing::list_files(model, allow_symlinks, ignore)?;
-    crate::limits::check_planned_resources(&files, opts.effective_method())?;
-    Ok((
-        hash_listed(&files, &opts, progress)?,
-        opts.effective_method(),
-    ))
 }
 
 /// The model name the reference records: the last path component, or the canonical
@@ -71,7 +47,7 @@ pub(crate) fn hash_listed(
     opts: &HashOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<Resource>, Error> {
-    progress.start(files.iter().map(|f| f.len).sum());
+    progress.start(oms_hashing::total_len(files));
     Ok(oms_hashing::hash_files(files, opts, &|bytes| {
         progress.advance(bytes)
     })?)

@@ -1,6 +1,6 @@
 //! What differs between a signed manifest and the model on disk.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use oms_format::manifest::compare_names;
@@ -17,6 +17,14 @@ pub struct ChangedResource {
     pub actual: Digest,
 }
 
+/// A signed resource that is on disk but was left out by an ignore rule when verifying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredResource {
+    pub name: String,
+    /// The ignore path that left it out.
+    pub rule: String,
+}
+
 /// The differences between what was signed and what is on disk, each list in the
 /// reference's resource order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -26,6 +34,11 @@ pub struct VerificationReport {
     /// Resources the signature lists that are not on disk.
     pub missing: Vec<String>,
     pub changed: Vec<ChangedResource>,
+    /// Signed resources present on disk but left out by an ignore rule (not in `missing`).
+    pub ignored: Vec<IgnoredResource>,
+    /// The file lists differed, so contents were not compared (`changed` is empty): nothing
+    /// is read from a model that already fails.
+    pub listing_only: bool,
 }
 
 impl VerificationReport {
@@ -65,8 +78,36 @@ impl VerificationReport {
         report
     }
 
+    /// Compares the signed resource names with the names the model on disk would give,
+    /// before hashing: a report of added and missing resources only.
+    pub fn compare_names(expected: &[Resource], listed: &[String], method: Method) -> Self {
+        let expected_names: HashSet<&str> = expected.iter().map(|r| r.name.as_str()).collect();
+        let listed_names: HashSet<&str> = listed.iter().map(String::as_str).collect();
+        let mut report = Self {
+            listing_only: true,
+            ..Self::default()
+        };
+        report.added = listed
+            .iter()
+            .filter(|n| !expected_names.contains(n.as_str()))
+            .cloned()
+            .collect();
+        report.missing = expected
+            .iter()
+            .filter(|r| !listed_names.contains(r.name.as_str()))
+            .map(|r| r.name.clone())
+            .collect();
+        report.added.sort_by(|a, b| compare_names(a, b, method));
+        report.missing.sort_by(|a, b| compare_names(a, b, method));
+        report.missing.dedup();
+        report
+    }
+
     pub fn is_match(&self) -> bool {
-        self.added.is_empty() && self.missing.is_empty() && self.changed.is_empty()
+        self.added.is_empty()
+            && self.missing.is_empty()
+            && self.changed.is_empty()
+            && self.ignored.is_empty()
     }
 
     /// The report for pipelines (`--output json`).
@@ -76,6 +117,7 @@ impl VerificationReport {
             "match": self.is_match(),
             "added": self.added,
             "missing": self.missing,
+            "ignored": self.ignored.iter().map(|i| json!({"name": i.name, "rule": i.rule})).collect::<Vec<_>>(),
             "changed": self.changed.iter().map(|c| json!({
                 "name": c.name,
                 "expected": digest(&c.expected),
@@ -89,11 +131,18 @@ impl fmt::Display for VerificationReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Signature mismatch: the model differs from what was signed ({} added, {} missing, {} changed)",
+            "Signature mismatch: the model differs from what was signed ({} added, {} missing, {} changed",
             self.added.len(),
             self.missing.len(),
             self.changed.len()
         )?;
+        if !self.ignored.is_empty() {
+            write!(f, ", {} ignored", self.ignored.len())?;
+        }
+        f.write_str(")")?;
+        if self.listing_only {
+            f.write_str("; the file lists differ, so contents were not compared")?;
+        }
         // Names come from the signature and the disk: escaped, so they cannot forge lines.
         for name in &self.added {
             let name = escape_controls(name);
@@ -102,6 +151,14 @@ impl fmt::Display for VerificationReport {
         for name in &self.missing {
             let name = escape_controls(name);
             write!(f, "\n  missing: {name} (signed, not found)")?;
+        }
+        for i in &self.ignored {
+            write!(
+                f,
+                "\n  ignored: {} (signed and present, but left out by the ignore rule `{}`)",
+                escape_controls(&i.name),
+                escape_controls(&i.rule)
+            )?;
         }
         for c in &self.changed {
             write!(

@@ -1,29 +1,62 @@
 use std::path::Path;
 
-use oms_format::{statement, Manifest, Serialization};
+use oms_format::{statement, Manifest, Method, Serialization};
+use oms_hashing::HashOptions;
 
 use oms_format::limits::MAX_BUNDLE_BYTES;
 
-use crate::limits::check_statement_size;
-use crate::model::{hash_model, ignore_rules, model_name};
+use crate::limits::{check_planned_resources, check_statement_size};
+use crate::model::{hash_listed, ignore_rules, model_name};
 use crate::{Error, HashingConfig, Progress, Signer};
 
 /// Hashes a model into its manifest, as it would be signed with `cfg`.
+///
+/// With [`Method::Shards`], a model containing an empty file is refused
+/// ([`Error::EmptyFileInShards`]) unless `cfg.allow_empty_files_in_shards`: shards record no
+/// resource for an empty file, so adding or removing one would go unnoticed.
 pub fn digest_model(
     model: &Path,
     cfg: &HashingConfig,
     progress: &dyn Progress,
 ) -> Result<Manifest, Error> {
+    digest(model, cfg, progress, false)
+}
+
+fn digest(
+    model: &Path,
+    cfg: &HashingConfig,
+    progress: &dyn Progress,
+    signing: bool,
+) -> Result<Manifest, Error> {
     let (rules, recorded) = ignore_rules(&cfg.ignore_paths, cfg.ignore_git_paths)?;
-    let (resources, method) = hash_model(
-        model,
-        cfg.method,
-        cfg.algorithm,
-        cfg.allow_symlinks,
-        &rules,
-        cfg.workers,
-        progress,
-    )?;
+    let opts = HashOptions {
+        method: cfg.method,
+        algorithm: cfg.algorithm,
+        workers: cfg.workers,
+    };
+    let method = opts.effective_method();
+    let files = oms_hashing::list_files(model, cfg.allow_symlinks, &rules)?;
+    check_planned_resources(&files, method)?;
+    if signing && files.is_empty() {
+        return Err(Error::EmptyModel {
+            path: model.to_path_buf(),
+        });
+    }
+    if matches!(method, Method::Shards { .. }) && !cfg.allow_empty_files_in_shards {
+        if let Some(empty) = files.iter().find(|f| f.len == 0) {
+            return Err(Error::EmptyFileInShards {
+                name: empty.name.clone(),
+                path: model.to_path_buf(),
+            });
+        }
+    }
+    let resources = hash_listed(&files, &opts, progress)?;
+    if signing && resources.is_empty() {
+        // Only empty files in shards (allowed): still nothing a verifier could check.
+        return Err(Error::EmptyModel {
+            path: model.to_path_buf(),
+        });
+    }
     let serialization = Serialization {
         method,
         hash_type: cfg.algorithm,
@@ -34,15 +67,18 @@ pub fn digest_model(
 }
 
 /// Hashes and signs a model; returns the Sigstore bundle to write next to it (see
-/// [`crate::write_signature`]). A model whose signature verifiers would refuse as too large is
-/// refused, before hashing when the resource count tells.
+/// [`crate::write_signature`]).
+///
+/// A model with no file left after the ignore rules is refused ([`Error::EmptyModel`], OMS
+/// v1.0 §6.1), as is what [`digest_model`] refuses; so is a model whose signature verifiers
+/// would refuse as too large, before hashing when the resource count tells.
 pub fn sign_model(
     model: &Path,
     cfg: &HashingConfig,
     signer: &dyn Signer,
     progress: &dyn Progress,
 ) -> Result<Vec<u8>, Error> {
-    let manifest = digest_model(model, cfg, progress)?;
+    let manifest = digest(model, cfg, progress, true)?;
     let statement = statement::statement_bytes(&manifest);
     check_statement_size(&statement)?;
     let bundle = signer.sign(&statement)?;

@@ -8,10 +8,19 @@ use std::path::{Path, PathBuf};
 
 use oms_format::limits::MAX_BUNDLE_BYTES;
 
+use oms_hashing::FileId;
+
 use crate::Error;
 
 /// Reads a signature file, refusing one larger than [`MAX_BUNDLE_BYTES`].
 pub fn read_signature(path: &Path) -> Result<Vec<u8>, Error> {
+    read_signature_file(path).map(|(bytes, _)| bytes)
+}
+
+/// Reads a signature file like [`read_signature`] and also returns the identity of the file
+/// actually opened, so that a verifier can leave exactly that file out of the model (never a
+/// re-resolved path).
+pub fn read_signature_file(path: &Path) -> Result<(Vec<u8>, FileId), Error> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -21,6 +30,7 @@ pub fn read_signature(path: &Path) -> Result<Vec<u8>, Error> {
         limit: MAX_BUNDLE_BYTES,
     };
     let file = std::fs::File::open(path).map_err(io)?;
+    let id = FileId::of_open(&file).map_err(io)?;
     // A regular file's size is known up front; devices and pipes are read up to the limit.
     let meta = file.metadata().map_err(io)?;
     if meta.is_file() && meta.len() > MAX_BUNDLE_BYTES as u64 {
@@ -33,7 +43,7 @@ pub fn read_signature(path: &Path) -> Result<Vec<u8>, Error> {
     if bytes.len() > MAX_BUNDLE_BYTES {
         return Err(too_large());
     }
-    Ok(bytes)
+    Ok((bytes, id))
 }
 
 /// Writes a signature file atomically. A destination that is a symbolic link is refused: the

@@ -3,9 +3,10 @@ use std::path::Path;
 
 use oms_format::manifest::parse_shard_name;
 use oms_format::{statement, Manifest, Method};
-use oms_hashing::HashOptions;
+use oms_hashing::{HashOptions, IgnoreRules};
 
-use crate::model::{hash_listed, hash_model, ignore_rules};
+use crate::model::{hash_listed, ignore_rules};
+use crate::report::IgnoredResource;
 use crate::{BundleVerifier, Error, Progress, VerificationReport, VerifyOptions};
 
 /// A model that matches a valid signature.
@@ -22,8 +23,10 @@ pub struct VerifiedModel {
 }
 
 /// Verifies a model against a signature bundle: the bundle's signature and signer through
-/// `verifier`, then every file, hashed the way the signature records. A model that differs
-/// from what was signed gives [`Error::Mismatch`] with the list of differences.
+/// `verifier`, then the model's file list against the signed one (before reading any file),
+/// then every file, hashed the way the signature records. A model that differs from what was
+/// signed gives [`Error::Mismatch`] with the list of differences (only added and missing
+/// files when the lists differ: contents are then not compared).
 pub fn verify_model(
     model: &Path,
     bundle: &[u8],
@@ -38,34 +41,33 @@ pub fn verify_model(
 
     let mut ignores = ser.ignore_paths.clone();
     ignores.extend(opts.extra_ignore_paths.iter().cloned());
-    let (rules, _) = ignore_rules(&ignores, opts.ignore_git_paths)?;
-
-    let actual = if opts.ignore_unsigned_files {
-        let names = signed_paths(&expected);
-        let hash = HashOptions {
-            method: ser.method,
-            algorithm: ser.hash_type,
-            workers: opts.workers,
-        };
-        let (files, _missing) =
-            oms_hashing::list_named(model, &names, opts.allow_symlinks, &rules)?;
-        // Missing files show up in the comparison, as signed resources not hashed.
-        hash_listed(&files, &hash, progress)?
-    } else {
-        hash_model(
-            model,
-            ser.method,
-            ser.hash_type,
-            opts.allow_symlinks,
-            &rules,
-            opts.workers,
-            progress,
-        )?
-        .0
+    let (mut rules, _) = ignore_rules(&ignores, opts.ignore_git_paths)?;
+    if let Some(id) = opts.signature_file {
+        rules.exclude_file(id);
+    }
+    let hash = HashOptions {
+        method: ser.method,
+        algorithm: ser.hash_type,
+        workers: opts.workers,
     };
 
-    let report = VerificationReport::compare(&expected.resources, &actual, ser.method);
+    let files = if opts.ignore_unsigned_files {
+        // Missing files show up in the comparison, as signed resources not listed.
+        oms_hashing::list_named(model, &signed_paths(&expected), opts.allow_symlinks, &rules)?.0
+    } else {
+        oms_hashing::list_files(model, opts.allow_symlinks, &rules)?
+    };
+
+    // The listing first: added or missing files (in shards, a file of another size) fail
+    // before anything is read, so an added huge or endless file costs nothing.
+    let listed = oms_hashing::resource_names(&files, &hash)?;
+    let mut report = VerificationReport::compare_names(&expected.resources, &listed, ser.method);
+    if report.is_match() {
+        let actual = hash_listed(&files, &hash, progress)?;
+        report = VerificationReport::compare(&expected.resources, &actual, ser.method);
+    }
     if !report.is_match() {
+        explain_ignored(&mut report, model, &rules, ser.method);
         return Err(Error::Mismatch(Box::new(report)));
     }
     Ok(VerifiedModel {
@@ -74,6 +76,39 @@ pub fn verify_model(
         manifest: expected,
         legacy: signed.legacy,
     })
+}
+
+/// Moves the "missing" resources that are on disk but left out by an ignore rule to
+/// `ignored`, naming the rule: they were signed, and not verified because of that rule.
+fn explain_ignored(
+    report: &mut VerificationReport,
+    model: &Path,
+    rules: &IgnoreRules,
+    method: Method,
+) {
+    let mut still_missing = Vec::new();
+    for name in std::mem::take(&mut report.missing) {
+        let path = match method {
+            Method::Files => name.as_str(),
+            Method::Shards { .. } => parse_shard_name(&name).map_or(name.as_str(), |(p, _, _)| p),
+        };
+        let on_disk = || {
+            let file = if path == "." {
+                model.to_path_buf()
+            } else {
+                model.join(path)
+            };
+            std::fs::symlink_metadata(file).is_ok()
+        };
+        match rules.matching_rule(path) {
+            Some(rule) if on_disk() => report.ignored.push(IgnoredResource {
+                name,
+                rule: rule.to_string(),
+            }),
+            _ => still_missing.push(name),
+        }
+    }
+    report.missing = still_missing;
 }
 
 /// The file paths a manifest covers (shard names reduced to their file).

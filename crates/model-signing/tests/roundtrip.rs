@@ -37,6 +37,8 @@ fn configs() -> Vec<HashingConfig> {
             out.push(HashingConfig {
                 method,
                 algorithm,
+                // The model has an empty file, which shards cannot record.
+                allow_empty_files_in_shards: true,
                 ..HashingConfig::default()
             });
         }
@@ -98,22 +100,34 @@ fn report_lists_added_missing_and_changed_files() {
     fs::write(dir.join("config.json"), b"{\"layers\": 3}").unwrap();
     fs::remove_file(dir.join("sub/tokenizer.txt")).unwrap();
     fs::write(dir.join("sub/backdoor.py"), b"import os").unwrap();
-    let report = mismatch(verify_model(
-        &dir,
-        &bundle,
-        &verifier,
-        &VerifyOptions::default(),
-        &no_progress,
-    ));
+    let verify = || {
+        mismatch(verify_model(
+            &dir,
+            &bundle,
+            &verifier,
+            &VerifyOptions::default(),
+            &no_progress,
+        ))
+    };
+    // The file lists differ: reported before any file is read.
+    let report = verify();
     assert_eq!(report.added, ["sub/backdoor.py"]);
     assert_eq!(report.missing, ["sub/tokenizer.txt"]);
+    assert!(report.changed.is_empty() && report.listing_only);
+    assert!(report
+        .to_string()
+        .contains("the file lists differ, so contents were not compared"));
+    // With the same files, contents are compared.
+    fs::write(dir.join("sub/tokenizer.txt"), b"a b c").unwrap();
+    fs::remove_file(dir.join("sub/backdoor.py")).unwrap();
+    let report = verify();
+    assert!(report.added.is_empty() && report.missing.is_empty() && !report.listing_only);
     assert_eq!(report.changed.len(), 1);
     assert_eq!(report.changed[0].name, "config.json");
     let sha = |b: &[u8]| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b));
     assert_eq!(report.changed[0].expected.hex(), sha(b"{\"layers\": 2}"));
     assert_eq!(report.changed[0].actual.hex(), sha(b"{\"layers\": 3}"));
     let json = report.to_json();
-    assert_eq!(json["added"][0], "sub/backdoor.py");
     assert_eq!(json["changed"][0]["actual"]["algorithm"], "sha256");
 }
 

@@ -7,11 +7,22 @@
 //! * [`bundle`]: the Sigstore bundle v0.3 shapes used by OMS (key, certificate, keyless).
 //! * [`limits`]: how large a signature may be, for signers and verifiers alike.
 
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
 pub mod bundle;
 pub mod dsse;
 mod json_node;
 pub mod limits;
 pub mod manifest;
+pub mod path;
 pub mod statement;
 
 pub use bundle::{

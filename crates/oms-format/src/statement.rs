@@ -5,7 +5,8 @@
 mod parse;
 mod write;
 
-pub use parse::{normalize_ignore_path, parse_statement};
+pub use crate::path::normalize_ignore_path;
+pub use parse::parse_statement;
 pub use write::statement_bytes;
 
 use crate::manifest::{Manifest, ManifestError};
@@ -71,7 +72,7 @@ pub enum StatementError {
     InvalidIgnorePath {
         field: String,
         path: String,
-        reason: &'static str,
+        reason: crate::path::PathProblem,
     },
     #[error("statement field `{field}`: {source}")]
     InvalidResourceName {

@@ -1,5 +1,13 @@
 //! Every shared conformance fixture parses (or is refused) exactly as the reference would.
 
+// Tests may unwrap, index and panic: a failure is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::path::PathBuf;
 
 use base64::Engine as _;

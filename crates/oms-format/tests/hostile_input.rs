@@ -1,5 +1,13 @@
 //! Malformed, truncated and mutated bundles and statements give errors, never panics.
 
+// Tests may unwrap, index and panic: a failure is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::path::PathBuf;
 
 use oms_format::{parse_bundle, parse_statement};

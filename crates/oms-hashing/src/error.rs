@@ -27,6 +27,13 @@ pub enum HashError {
     #[error("Cannot use '{}': expected a UTF-8 file name, found bytes that are not UTF-8", path.display())]
     NonUtf8Name { path: PathBuf },
 
+    /// A file name that verifiers refuse, so a signature over it could never verify.
+    #[error("Cannot sign '{}': {problem}", path.display())]
+    UnsignableName {
+        path: PathBuf,
+        problem: oms_format::path::PathProblem,
+    },
+
     /// Reading a directory or a file failed.
     #[error("Cannot read '{}': {source}", path.display())]
     Io {
@@ -44,6 +51,17 @@ pub enum HashError {
         source: ManifestError,
     },
 
+    /// A file changed between listing and hashing (or while being hashed): its digest would
+    /// not describe what was listed.
+    #[error("Cannot use '{}': it changed while being hashed ({reason})", path.display())]
+    Changed { path: PathBuf, reason: String },
+
+    /// More resources than a verifier reads (shards of a huge or sparse file).
+    #[error(
+        "Too many resources: {count} shards, expected at most {limit} (the most a verifier reads)"
+    )]
+    TooManyResources { count: u64, limit: u64 },
+
     /// Shards of zero bytes were asked for.
     #[error("Invalid shard size: expected at least 1 byte, found 0")]
     ZeroShardSize,
@@ -51,6 +69,10 @@ pub enum HashError {
     /// The resources could not be put in the reference's order.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+
+    /// A broken invariant of this crate (a bug): reported, never turned into a digest.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 
     /// The worker thread pool could not be started.
     /// A bug, not an input problem: hashing finished without a digest for a file or shard.

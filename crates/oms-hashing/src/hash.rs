@@ -18,10 +18,12 @@ use rayon::ThreadPool;
 use oms_format::manifest::{
     parse_shard_name, shard_name, sort_resources, Digest, HashAlgorithm, Method, Resource,
 };
+use oms_format::statement::MAX_RESOURCES;
 
 use crate::blake3_tree;
 use crate::error::HashError;
 use crate::hasher::StreamHasher;
+use crate::identity::FileId;
 use crate::options::HashOptions;
 use crate::prefetch::Prefetch;
 use crate::walk::ModelFile;
@@ -41,7 +43,7 @@ struct Task<'a> {
 impl Task<'_> {
     fn weight(&self) -> u64 {
         match self.range {
-            Some((start, end)) => end - start,
+            Some((start, end)) => end.saturating_sub(start),
             None => self.file.len,
         }
     }
@@ -59,13 +61,23 @@ impl Task<'_> {
 /// Files: one resource per file, `H(whole file)`. Shards: one per `shard_size` bytes of each
 /// non-empty file (an empty file gives none). BLAKE3 always hashes whole files (see
 /// [`HashOptions::effective_method`]). `progress` receives byte counts as they are hashed.
-/// A file whose size changed since it was listed is hashed as read; it will not verify.
+/// A file that is not the one listed any more (another file, a link, another size) or that
+/// changed size while being read is an error ([`HashError::Changed`]), never a digest.
 pub fn hash_files(
     files: &[ModelFile],
     opts: &HashOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Resource>, HashError> {
     hash_files_in(None, files, opts, progress)
+}
+
+/// The resource names [`hash_files`] would produce for `files`, without reading them (the
+/// listing a verifier compares with the manifest before hashing anything).
+pub fn resource_names(files: &[ModelFile], opts: &HashOptions) -> Result<Vec<String>, HashError> {
+    Ok(plan(files, opts.effective_method())?
+        .iter()
+        .map(Task::resource_name)
+        .collect())
 }
 
 /// [`hash_files`] on a given pool of `opts.worker_count()` threads (one is made if needed).
@@ -102,7 +114,16 @@ fn plan(files: &[ModelFile], method: Method) -> Result<Vec<Task<'_>>, HashError>
         Method::Shards { shard_size: 0 } => return Err(HashError::ZeroShardSize),
         Method::Shards { shard_size } => shard_size,
     };
-    let mut tasks = Vec::new();
+    // Count before allocating: a sparse file may claim any size. More shards than a
+    // verifier reads could never verify anyway.
+    let count = files.iter().fold(0u64, |sum, f| {
+        sum.saturating_add(f.len.div_ceil(shard_size))
+    });
+    let limit = u64::try_from(MAX_RESOURCES).unwrap_or(u64::MAX);
+    if count > limit {
+        return Err(HashError::TooManyResources { count, limit });
+    }
+    let mut tasks = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
     for file in files.iter().filter(|f| f.len > 0) {
         // A `:` in the path would make the shard name unparsable (the reference signs it
         // but can never verify it): refuse before hashing anything.
@@ -270,22 +291,39 @@ impl Reader {
         streams: Option<&Streams>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Vec<u8>, HashError> {
+        let file = open(task.file)?;
+        let mut hashed = 0u64;
+        let mut counted = |n: u64| {
+            hashed = hashed.saturating_add(n);
+            progress(n);
+        };
+        let digest = self.hash_open(task, &file, streams, &mut counted)?;
+        check_unchanged(task, &file, hashed)?;
+        Ok(digest)
+    }
+
+    fn hash_open(
+        &mut self,
+        task: &Task<'_>,
+        file: &File,
+        streams: Option<&Streams>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Vec<u8>, HashError> {
         let path = &task.file.path;
         let io_err = |e| HashError::io(path, e);
-        let file = open(path).map_err(io_err)?;
         let mut hasher = StreamHasher::new(self.algorithm);
         if self.algorithm == HashAlgorithm::Blake3
             && task.range.is_none()
             && task.weight() >= 2 * blake3_tree::BLOCK
         {
-            return blake3_tree::hash_file(&file, task.weight(), progress).map_err(io_err);
+            return blake3_tree::hash_file(file, task.weight(), progress).map_err(io_err);
         }
         if let Some(streams) = streams {
             let (start, end) = match task.range {
                 Some((start, end)) => (start, Some(end)),
                 None => (0, None),
             };
-            let stream = Arc::new(Prefetch::new(file, start, end));
+            let stream = Arc::new(Prefetch::new(file.try_clone().map_err(io_err)?, start, end));
             streams.publish(&stream);
             let result = stream.stream(start, &mut |data| {
                 hasher.update(data);
@@ -297,7 +335,7 @@ impl Reader {
         }
         match task.range {
             None => loop {
-                let n = match (&file).read(&mut self.buf) {
+                let n = match (&*file).read(&mut self.buf) {
                     Ok(0) => break,
                     Ok(n) => n,
                     Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -366,11 +404,62 @@ impl Streams {
     }
 }
 
-/// Opens for reading without blocking: if a FIFO replaced a listed file, opening it must not
-/// hang (reads then fail or see nothing, and the digest will not match).
-fn open(path: &std::path::Path) -> std::io::Result<File> {
+/// Opens a listed file for reading without blocking (if a FIFO replaced it, opening must not
+/// hang) and, unless it was listed through a link, without following a link at its place.
+fn open(file: &ModelFile) -> Result<File, HashError> {
+    let nofollow = if file.via_link { 0 } else { libc::O_NOFOLLOW };
     OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
+        .custom_flags(libc::O_NONBLOCK | nofollow)
+        .open(&file.path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) && !file.via_link {
+                changed(file, "it is now a symbolic link".to_string())
+            } else {
+                HashError::io(&file.path, e)
+            }
+        })
+}
+
+/// After hashing: the open file is still the regular file listed, of the listed size, and
+/// exactly the task's bytes were read. Otherwise the digest describes something else.
+fn check_unchanged(task: &Task<'_>, file: &File, hashed: u64) -> Result<(), HashError> {
+    let listed = task.file;
+    let meta = file
+        .metadata()
+        .map_err(|e| HashError::io(&listed.path, e))?;
+    if !meta.is_file() {
+        return Err(changed(
+            listed,
+            "it is no longer a regular file".to_string(),
+        ));
+    }
+    if FileId::of(&meta) != listed.id {
+        return Err(changed(listed, "another file replaced it".to_string()));
+    }
+    if meta.len() != listed.len {
+        return Err(changed(
+            listed,
+            format!("its size went from {} to {} bytes", listed.len, meta.len()),
+        ));
+    }
+    if hashed != task.weight() {
+        return Err(changed(
+            listed,
+            format!("{hashed} bytes were read, expected {}", task.weight()),
+        ));
+    }
+    Ok(())
+}
+
+fn changed(file: &ModelFile, reason: String) -> HashError {
+    HashError::Changed {
+        path: file.path.clone(),
+        reason,
+    }
+}
+
+/// The sum of the files' sizes (saturating: sparse files may claim any size).
+pub fn total_len(files: &[ModelFile]) -> u64 {
+    files.iter().fold(0, |sum, f| sum.saturating_add(f.len))
 }

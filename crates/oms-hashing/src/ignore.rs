@@ -2,34 +2,25 @@
 //! (the reference's `Path.is_relative_to`), so `sub` ignores `sub/x` but not `sub2/x`.
 
 use std::collections::BTreeSet;
+use std::fs::Metadata;
+
+use oms_format::path::normalize_ignore_path;
+
+use crate::identity::FileId;
 
 /// The paths the reference ignores by default (`ignore_git_paths=True`), at the top level only.
 pub const GIT_DEFAULT_PATHS: [&str; 4] = [".git", ".gitattributes", ".github", ".gitignore"];
 
-/// An ignore path that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum IgnoreRuleError {
-    #[error(
-        "invalid ignore path {path:?}: expected a non-empty relative path, found an empty one"
-    )]
-    Empty { path: String },
-    #[error(
-        "invalid ignore path {path:?}: expected a path below the model root, found the root itself (it would ignore every file)"
-    )]
-    ModelRoot { path: String },
-    #[error("invalid ignore path {path:?}: expected a path relative to the model root, found an absolute path")]
-    Absolute { path: String },
-    #[error(
-        "invalid ignore path {path:?}: expected a path inside the model, found a `..` component"
-    )]
-    ParentComponent { path: String },
-}
+/// An ignore path that cannot be used (the one path policy of [`oms_format::path`]).
+pub use oms_format::path::IgnorePathError as IgnoreRuleError;
 
 /// A set of ignored paths, each held normalized: `/`-separated components, no `.` or empty
-/// components (like pathlib, `./a//b/` is `a/b`).
+/// components (like pathlib, `./a//b/` is `a/b`); and files left out wherever they are,
+/// by identity (the signature file, as opened).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IgnoreRules {
     paths: BTreeSet<String>,
+    files: BTreeSet<FileId>,
 }
 
 impl IgnoreRules {
@@ -42,6 +33,7 @@ impl IgnoreRules {
     pub fn git_defaults() -> Self {
         Self {
             paths: GIT_DEFAULT_PATHS.iter().map(|p| p.to_string()).collect(),
+            files: BTreeSet::new(),
         }
     }
 
@@ -59,17 +51,44 @@ impl IgnoreRules {
     }
 
     /// Adds a path relative to the model root. Rejects empty paths, the root itself (`.`),
-    /// absolute paths and `..` components, which the reference accepts but which would ignore
-    /// everything or nothing.
+    /// absolute paths, `..` components and `\` (see [`oms_format::path`]), which the
+    /// reference accepts but which would ignore everything, nothing, or not what was meant.
     pub fn add(&mut self, path: &str) -> Result<(), IgnoreRuleError> {
-        let normalized = normalize(path)?;
+        let normalized = normalize_ignore_path(path)?;
         self.paths.insert(normalized);
         Ok(())
     }
 
-    /// Adds every path of `other`.
+    /// Leaves out the file with this identity wherever the walk meets it (under any name,
+    /// through any link). It is not a path, so it is not recorded.
+    pub fn exclude_file(&mut self, id: FileId) {
+        self.files.insert(id);
+    }
+
+    /// Whether the file described by `meta` is left out by identity.
+    pub(crate) fn excludes(&self, meta: &Metadata) -> bool {
+        !self.files.is_empty() && self.files.contains(&FileId::of(meta))
+    }
+
+    /// Adds every path and file of `other`.
     pub fn extend(&mut self, other: &IgnoreRules) {
         self.paths.extend(other.paths.iter().cloned());
+        self.files.extend(other.files.iter().copied());
+    }
+
+    /// The ignore path that leaves out the `/`-separated relative path `rel`, if any.
+    pub fn matching_rule(&self, rel: &str) -> Option<&str> {
+        let components: Vec<&str> = rel
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect();
+        self.paths
+            .iter()
+            .find(|p| {
+                let mut given = components.iter();
+                p.split('/').all(|c| given.next() == Some(&c))
+            })
+            .map(String::as_str)
     }
 
     /// Whether the path with these components (relative to the model root) is ignored: some
@@ -108,28 +127,6 @@ impl IgnoreRules {
     pub fn len(&self) -> usize {
         self.paths.len()
     }
-}
-
-fn normalize(path: &str) -> Result<String, IgnoreRuleError> {
-    let err_path = || path.to_string();
-    if path.is_empty() {
-        return Err(IgnoreRuleError::Empty { path: err_path() });
-    }
-    if path.starts_with('/') {
-        return Err(IgnoreRuleError::Absolute { path: err_path() });
-    }
-    let mut components = Vec::new();
-    for c in path.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => return Err(IgnoreRuleError::ParentComponent { path: err_path() }),
-            c => components.push(c),
-        }
-    }
-    if components.is_empty() {
-        return Err(IgnoreRuleError::ModelRoot { path: err_path() });
-    }
-    Ok(components.join("/"))
 }
 
 #[cfg(test)]
@@ -181,31 +178,28 @@ mod tests {
 
     #[test]
     fn bad_paths_are_rejected_with_a_reason() {
-        assert_eq!(
-            IgnoreRules::from_paths([""]),
-            Err(IgnoreRuleError::Empty { path: "".into() })
-        );
+        use oms_format::path::PathProblem;
+        let problem = |p: &str| IgnoreRules::from_paths([p]).unwrap_err().problem;
+        assert_eq!(problem(""), PathProblem::Empty);
         for root in [".", "./", "./."] {
-            assert_eq!(
-                IgnoreRules::from_paths([root]),
-                Err(IgnoreRuleError::ModelRoot { path: root.into() })
-            );
+            assert_eq!(problem(root), PathProblem::ModelRoot);
         }
-        assert_eq!(
-            IgnoreRules::from_paths(["/etc"]),
-            Err(IgnoreRuleError::Absolute {
-                path: "/etc".into()
-            })
-        );
+        assert_eq!(problem("/etc"), PathProblem::Absolute);
         for up in ["..", "../x", "a/../b", "a/.."] {
-            assert_eq!(
-                IgnoreRules::from_paths([up]),
-                Err(IgnoreRuleError::ParentComponent { path: up.into() })
-            );
+            assert_eq!(problem(up), PathProblem::ParentComponent);
         }
+        assert_eq!(problem("cache\\tmp"), PathProblem::Backslash);
         assert_eq!(
             IgnoreRules::from_paths(["."]).unwrap_err().to_string(),
             "invalid ignore path \".\": expected a path below the model root, found the root itself (it would ignore every file)"
         );
+    }
+
+    #[test]
+    fn the_matching_rule_is_named() {
+        let rules = IgnoreRules::from_paths(["a/b", ".git"]).unwrap();
+        assert_eq!(rules.matching_rule(".git/HEAD"), Some(".git"));
+        assert_eq!(rules.matching_rule("a/b/c"), Some("a/b"));
+        assert_eq!(rules.matching_rule("a/bc"), None);
     }
 }

@@ -6,7 +6,11 @@
 //!   ignores everything).
 //! * A directory that cannot be listed is an error; the reference's glob skips it silently.
 //! * [`hash_named`] reports a listed file that is absent instead of aborting.
-//! * [`resolve_cli_ignore_path`] gives `None` on a symlink loop, where the reference raises.
+//! * [`model_relative_path`] follows links only down to the model root (never through a link
+//!   inside the model), and fails after 40 links (ELOOP) where the reference recurses.
+//! * An ignored symlink is refused unless symlinks are allowed (like 1.1.1, unlike HEAD).
+//! * File names a verifier refuses (`\`, see [`oms_format::path`]) are refused when listing.
+//! * A file that changed between listing and hashing is an error, not a digest.
 //! * BLAKE3 reads files instead of mapping them, so a file truncated while hashed gives a
 //!   digest that will not verify rather than a SIGBUS.
 //!
@@ -22,10 +26,21 @@
 //! # Ok::<(), oms_hashing::HashError>(())
 //! ```
 
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
 mod blake3_tree;
 mod error;
 mod hash;
 mod hasher;
+mod identity;
 mod ignore;
 mod named;
 mod options;
@@ -38,12 +53,13 @@ use std::path::Path;
 use oms_format::manifest::Resource;
 
 pub use error::HashError;
-pub use hash::hash_files;
+pub use hash::{hash_files, resource_names, total_len};
 pub use hasher::digest_bytes;
+pub use identity::FileId;
 pub use ignore::{IgnoreRuleError, IgnoreRules, GIT_DEFAULT_PATHS};
 pub use named::{hash_named, hash_named_with, list_named};
 pub use options::HashOptions;
-pub use resolve::{resolve_cli_ignore_path, resolve_cli_ignore_path_in, resolve_non_strict};
+pub use resolve::{model_relative_path, resolve_non_strict, MAX_SYMLINKS};
 pub use walk::{list_files, ModelFile};
 
 /// Lists the model's files ([`list_files`]) and hashes them ([`hash_files`]), both on one pool

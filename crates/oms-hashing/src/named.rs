@@ -1,17 +1,18 @@
 //! Hashing only the files a signature lists (`--ignore-unsigned-files`).
 
 use std::collections::BTreeSet;
-use std::fs;
+use std::fs::{self, Metadata};
 use std::io::ErrorKind;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use oms_format::manifest::{validate_resource_path, Resource};
 
 use crate::error::HashError;
 use crate::hash::hash_files;
+use crate::identity::FileId;
 use crate::ignore::IgnoreRules;
 use crate::options::HashOptions;
-use crate::walk::{checked_metadata, ModelFile};
+use crate::walk::{checked_metadata, normalized_root, ModelFile};
 
 /// [`hash_named_with`] refusing symlinks and ignoring nothing.
 pub fn hash_named(
@@ -53,12 +54,17 @@ pub fn hash_named_with(
 
 /// The files [`hash_named_with`] would hash, and the names with no file behind them, so a
 /// caller can see the sizes before hashing.
+///
+/// Every component of a name is checked the way the walk checks it: a symlinked parent
+/// directory is refused unless symlinks are allowed, and even then not entered (the walk
+/// never enters a linked directory), so the name is reported missing.
 pub fn list_named(
     model_path: &Path,
     names: &[String],
     allow_symlinks: bool,
     ignore: &IgnoreRules,
 ) -> Result<(Vec<ModelFile>, Vec<String>), HashError> {
+    let model_path = &normalized_root(model_path);
     let unique: BTreeSet<&str> = names.iter().map(String::as_str).collect();
     let mut files = Vec::new();
     let mut missing = Vec::new();
@@ -70,28 +76,65 @@ pub fn list_named(
         if ignore.is_ignored_path(name) {
             continue;
         }
-        let path = if name == "." {
-            model_path.to_path_buf()
-        } else {
-            model_path.join(name)
-        };
-        match fs::symlink_metadata(&path) {
-            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
-                missing.push(name.to_string());
-                continue;
+        match lookup(model_path, name, allow_symlinks)? {
+            Some((path, meta, via_link)) if meta.is_file() => {
+                if ignore.excludes(&meta) {
+                    continue;
+                }
+                files.push(ModelFile {
+                    name: name.to_string(),
+                    path,
+                    len: meta.len(),
+                    id: FileId::of(&meta),
+                    via_link,
+                });
             }
-            _ => {}
-        }
-        let meta = checked_metadata(&path, allow_symlinks)?;
-        if meta.is_file() {
-            files.push(ModelFile {
-                name: name.to_string(),
-                path,
-                len: meta.len(),
-            });
-        } else {
-            missing.push(name.to_string());
+            _ => missing.push(name.to_string()),
         }
     }
     Ok((files, missing))
+}
+
+/// Finds `name` below the model: `None` if a component is absent, not a directory, or a
+/// linked directory (allowed but not entered); an error for a link that is not allowed.
+fn lookup(
+    model_path: &Path,
+    name: &str,
+    allow_symlinks: bool,
+) -> Result<Option<(PathBuf, Metadata, bool)>, HashError> {
+    if name == "." {
+        let (meta, via_link) = checked_metadata(model_path, allow_symlinks)?;
+        return Ok(Some((model_path.to_path_buf(), meta, via_link)));
+    }
+    let (root, _) = checked_metadata(model_path, allow_symlinks)?;
+    if !root.is_dir() {
+        return Ok(None);
+    }
+    let mut path = model_path.to_path_buf();
+    let mut components = name.split('/').peekable();
+    while let Some(component) = components.next() {
+        path.push(component);
+        match fs::symlink_metadata(&path) {
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(HashError::io(path, e)),
+            Ok(meta) => {
+                if components.peek().is_none() {
+                    break;
+                }
+                if meta.file_type().is_symlink() {
+                    if !allow_symlinks {
+                        return Err(HashError::Symlink { path });
+                    }
+                    return Ok(None);
+                }
+                if !meta.is_dir() {
+                    return Ok(None);
+                }
+            }
+        }
+    }
+    let (meta, via_link) = checked_metadata(&path, allow_symlinks)?;
+    Ok(Some((path, meta, via_link)))
 }

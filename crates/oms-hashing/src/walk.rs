@@ -7,9 +7,11 @@ use std::ffi::OsString;
 use std::fs::{self, DirEntry, FileType};
 use std::path::{Path, PathBuf};
 
+use oms_format::path::check_file_name;
 use rayon::prelude::*;
 
 use crate::error::HashError;
+use crate::identity::FileId;
 use crate::ignore::IgnoreRules;
 
 /// A file to hash.
@@ -21,6 +23,11 @@ pub struct ModelFile {
     pub path: PathBuf,
     /// Its size when listed.
     pub len: u64,
+    /// The file listed (device and inode): hashing checks it still reads this file.
+    pub id: FileId,
+    /// Whether it was reached through a symlink (allowed). Otherwise it is opened without
+    /// following links, so a file swapped for a link after listing is refused.
+    pub via_link: bool,
 }
 
 /// Lists the files of the model at `model_path` (a directory, or a single file named `.`).
@@ -31,25 +38,34 @@ pub struct ModelFile {
 /// resources in the reference's order.
 ///
 /// Unlike the reference, which silently skips a directory it may not list, an unreadable
-/// directory is an error.
+/// directory is an error. Also unlike it, an ignored symlink is refused unless symlinks are
+/// allowed (as 1.1.1 does), a file name a verifier would refuse (see [`oms_format::path`])
+/// is refused here, and files excluded by identity ([`IgnoreRules::exclude_file`]) are left
+/// out under any name.
 pub fn list_files(
     model_path: &Path,
     allow_symlinks: bool,
     ignore: &IgnoreRules,
 ) -> Result<Vec<ModelFile>, HashError> {
-    let root_meta = checked_metadata(model_path, allow_symlinks)?;
+    let model_path = &normalized_root(model_path);
+    let (root_meta, via_link) = checked_metadata(model_path, allow_symlinks)?;
     if root_meta.is_file() {
+        if ignore.excludes(&root_meta) {
+            return Ok(Vec::new());
+        }
         return Ok(vec![ModelFile {
             name: ".".to_string(),
-            path: model_path.to_path_buf(),
+            path: model_path.clone(),
             len: root_meta.len(),
+            id: FileId::of(&root_meta),
+            via_link,
         }]);
     }
     // Breadth first, one level at a time, the directories of a level listed in parallel (on
     // the current rayon pool). The order of files and of errors depends only on the tree.
     let mut files = Vec::new();
     let mut level = vec![Dir {
-        path: model_path.to_path_buf(),
+        path: model_path.clone(),
         rel: Some(String::new()),
     }];
     while !level.is_empty() {
@@ -102,15 +118,20 @@ fn list_dir(dir: &Dir, allow_symlinks: bool, ignore: &IgnoreRules) -> Result<Lis
         };
         if let Some(r) = &rel {
             if ignore.contains_exact(r) {
+                // An ignored link still says the model is not what it looks like (1.1.1).
+                if file_type.is_symlink() && !allow_symlinks {
+                    return Err(HashError::Symlink { path });
+                }
                 continue;
             }
         }
-        let len = if file_type.is_symlink() {
-            let target = checked_metadata(&path, allow_symlinks)?;
+        let via_link = file_type.is_symlink();
+        let meta = if via_link {
+            let (target, _) = checked_metadata(&path, allow_symlinks)?;
             if !target.is_file() {
                 continue; // a link to a directory: like glob, do not enter it
             }
-            target.len()
+            target
         } else if file_type.is_dir() {
             listing.subdirs.push(Dir { path, rel });
             continue;
@@ -119,29 +140,54 @@ fn list_dir(dir: &Dir, allow_symlinks: bool, ignore: &IgnoreRules) -> Result<Lis
             entry
                 .metadata()
                 .map_err(|_| HashError::NotFileOrDirectory { path: path.clone() })?
-                .len()
         } else {
             return Err(HashError::NotFileOrDirectory { path });
         };
+        if ignore.excludes(&meta) {
+            continue;
+        }
         let Some(name) = rel else {
             return Err(HashError::NonUtf8Name { path });
         };
-        listing.files.push(ModelFile { name, path, len });
+        check_file_name(&name).map_err(|problem| HashError::UnsignableName {
+            path: path.clone(),
+            problem,
+        })?;
+        listing.files.push(ModelFile {
+            name,
+            path,
+            len: meta.len(),
+            id: FileId::of(&meta),
+            via_link,
+        });
     }
     Ok(listing)
 }
 
+/// The model path as pathlib sees it: `link/` and `link/.` are `link`, so a symlinked root
+/// is refused (or followed) the same way however it is written, like the reference.
+pub(crate) fn normalized_root(model_path: &Path) -> PathBuf {
+    let normalized: PathBuf = model_path.components().collect();
+    if normalized.as_os_str().is_empty() {
+        model_path.to_path_buf()
+    } else {
+        normalized
+    }
+}
+
 /// The reference's check of one candidate: refuse a symlink unless allowed, then require a
-/// file or a directory once links are followed. Returns the followed metadata.
+/// file or a directory once links are followed. Returns the followed metadata and whether
+/// `path` itself is a link.
 pub(crate) fn checked_metadata(
     path: &Path,
     allow_symlinks: bool,
-) -> Result<fs::Metadata, HashError> {
+) -> Result<(fs::Metadata, bool), HashError> {
     let not_usable = || HashError::NotFileOrDirectory {
         path: path.to_path_buf(),
     };
     let mut meta = fs::symlink_metadata(path).map_err(|_| not_usable())?;
-    if meta.file_type().is_symlink() {
+    let is_link = meta.file_type().is_symlink();
+    if is_link {
         if !allow_symlinks {
             return Err(HashError::Symlink {
                 path: path.to_path_buf(),
@@ -150,7 +196,7 @@ pub(crate) fn checked_metadata(
         meta = fs::metadata(path).map_err(|_| not_usable())?;
     }
     if meta.is_file() || meta.is_dir() {
-        Ok(meta)
+        Ok((meta, is_link))
     } else {
         Err(not_usable())
     }

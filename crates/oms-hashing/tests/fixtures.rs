@@ -1,5 +1,13 @@
 //! A model signed by the reference: our digests must equal the ones in its signature.
 
+// Tests may unwrap, index and panic: a failure is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 mod common;
 
 use std::path::PathBuf;

@@ -1,5 +1,13 @@
 //! The reference's serializer goldens (`tests/_serialization/testdata`), on the same fixtures.
 
+// Tests may unwrap, index and panic: a failure is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 mod common;
 
 use std::fs;

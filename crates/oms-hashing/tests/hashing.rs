@@ -1,5 +1,13 @@
 //! hash_files / hash_named / hash_model behaviour beyond the goldens.
 
+// Tests may unwrap, index and panic: a failure is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 mod common;
 
 use std::fs::{self, OpenOptions};
@@ -10,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use common::*;
 use oms_format::manifest::{HashAlgorithm, ManifestError, Method};
 use oms_hashing::{
-    hash_files, hash_model, hash_named, hash_named_with, list_files, resolve_cli_ignore_path,
+    hash_files, hash_model, hash_named, hash_named_with, list_files, model_relative_path,
     HashError, HashOptions, IgnoreRules,
 };
 
@@ -122,7 +130,7 @@ fn progress_counts_every_byte_once() {
 }
 
 #[test]
-fn a_file_that_changes_size_is_hashed_as_read() {
+fn a_file_that_changes_size_is_an_error_not_a_digest() {
     let tmp = tempfile::tempdir().unwrap();
     let model = tmp.path().join("m");
     fs::create_dir(&model).unwrap();
@@ -134,19 +142,17 @@ fn a_file_that_changes_size_is_hashed_as_read() {
         .unwrap()
         .set_len(10)
         .unwrap();
-    let res = hash_files(&files, &opts(Method::Files, SHA), &|_| {}).unwrap();
-    assert_eq!(
-        res[0].digest.value,
-        oms_hashing::digest_bytes(SHA, &[7u8; 10])
-    );
-    // Shards planned from the listed size: the ones past the new end hash nothing.
-    let res = hash_files(&files, &opts(shards(40), SHA), &|_| {}).unwrap();
-    assert_eq!(names(&res), ["f:0:40", "f:40:80", "f:80:100"]);
-    assert_eq!(
-        res[0].digest.value,
-        oms_hashing::digest_bytes(SHA, &[7u8; 10])
-    );
-    assert_eq!(res[2].digest.value, oms_hashing::digest_bytes(SHA, b""));
+    for method in [Method::Files, shards(40)] {
+        let err = hash_files(&files, &opts(method, SHA), &|_| {}).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "Cannot use '{}': it changed while being hashed (its size went from 100 to 10 bytes)",
+                model.join("f").display()
+            ),
+            "{method:?}"
+        );
+    }
 }
 
 #[test]
@@ -280,9 +286,13 @@ fn hash_named_applies_ignores_and_the_symlink_policy() {
 }
 
 #[test]
-fn resolve_cli_ignore_path_with_absolute_arguments() {
+fn model_relative_path_with_absolute_arguments() {
     let tmp = tempfile::tempdir().unwrap();
     let model = sample_model_folder(tmp.path());
+    // The current directory plays no part for absolute paths.
+    let resolve_cli_ignore_path = |arg: &std::path::Path, model: &std::path::Path| {
+        model_relative_path(std::path::Path::new("/nonexistent-cwd"), arg, model).unwrap()
+    };
     assert_eq!(
         resolve_cli_ignore_path(&model.join("d0/f00"), &model).as_deref(),
         Some("d0/f00")

@@ -1,5 +1,13 @@
 //! The reference's enumeration rules: ignores, symlinks, special files, names.
 
+// Tests may unwrap, index and panic: a failure is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 mod common;
 
 use std::ffi::OsStr;
@@ -54,7 +62,9 @@ fn model_files_carry_path_and_size() {
         [ModelFile {
             name: "a/b.bin".into(),
             path: tmp.path().join("a/b.bin"),
-            len: 5
+            len: 5,
+            id: oms_hashing::FileId::of(&fs::metadata(tmp.path().join("a/b.bin")).unwrap()),
+            via_link: false,
         }]
     );
 }

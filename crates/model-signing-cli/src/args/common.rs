@@ -61,6 +61,12 @@ pub struct HashingArgs {
     )]
     pub shard_size: u64,
 
+    /// With `--method shards`, sign even if the model has empty files. Shards record no
+    /// resource for an empty file, so adding or removing one (an `__init__.py`) would go
+    /// unnoticed; without this flag such models are refused.
+    #[arg(long = "allow-empty-files-in-shards")]
+    pub allow_empty_files_in_shards: bool,
+
     /// Number of hashing threads (default: all cores).
     #[arg(long = "workers", value_name = "N", value_parser = parse_workers)]
     pub workers: Option<usize>,

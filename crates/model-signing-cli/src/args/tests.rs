@@ -44,6 +44,7 @@ fn sign_common(model: &str) -> SignCommon {
             hash_algorithm: HashAlgorithmArg::Sha256,
             method: MethodArg::Files,
             shard_size: 1_000_000_000,
+            allow_empty_files_in_shards: false,
             workers: None,
         },
     }
@@ -349,6 +350,7 @@ fn hashing_options() {
             hash_algorithm: HashAlgorithmArg::Blake2b,
             method: MethodArg::Shards,
             shard_size: 4096,
+            allow_empty_files_in_shards: false,
             workers: Some(3),
         }
     );

@@ -22,7 +22,7 @@ pub fn execute(args: &DigestArgs, progress: &HashProgress) -> Result<String, Err
     let model = &args.model;
     let config = HashingConfig {
         allow_symlinks: model.allow_symlinks,
-        ignore_paths: cli_ignore_paths(&model.model_path, &model.ignore_paths, None),
+        ignore_paths: cli_ignore_paths(&model.model_path, &model.ignore_paths, None)?,
         ignore_git_paths: model.ignore_git_paths(),
         ..HashingConfig::default()
     };

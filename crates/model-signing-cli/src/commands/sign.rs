@@ -26,7 +26,7 @@ pub fn run(method: &SignMethod) -> Status {
 pub fn execute(method: &SignMethod, progress: &HashProgress) -> Result<(), Error> {
     let common = method.common();
     let signer = signer(method)?;
-    let config = hashing_config(common);
+    let config = hashing_config(common)?;
     let bundle = sign_model(&common.model.model_path, &config, signer.as_ref(), progress)?;
     model_signing::write_signature(&common.signature, &bundle)
 }
@@ -65,9 +65,9 @@ fn signer(method: &SignMethod) -> Result<Box<dyn Signer>, Error> {
     })
 }
 
-pub fn hashing_config(common: &SignCommon) -> HashingConfig {
+pub fn hashing_config(common: &SignCommon) -> Result<HashingConfig, Error> {
     let model = &common.model;
-    HashingConfig {
+    Ok(HashingConfig {
         method: method(&common.hashing),
         algorithm: algorithm(common.hashing.hash_algorithm),
         allow_symlinks: model.allow_symlinks,
@@ -75,10 +75,11 @@ pub fn hashing_config(common: &SignCommon) -> HashingConfig {
             &model.model_path,
             &model.ignore_paths,
             Some(&common.signature),
-        ),
+        )?,
         ignore_git_paths: model.ignore_git_paths(),
         workers: common.hashing.workers,
-    }
+        allow_empty_files_in_shards: common.hashing.allow_empty_files_in_shards,
+    })
 }
 
 fn method(hashing: &HashingArgs) -> Method {

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use model_signing::verifiers::{CertificateVerifier, KeyVerifier};
 use model_signing::{
-    verify_model, BundleVerifier, Error, VerificationReport, VerifiedModel, VerifyOptions,
+    verify_model, BundleVerifier, Error, FileId, VerificationReport, VerifiedModel, VerifyOptions,
 };
 
 use crate::args::{OutputFormat, VerifyCommon, VerifyMethod};
@@ -25,12 +25,16 @@ pub fn run(method: &VerifyMethod) -> Status {
 pub fn execute(method: &VerifyMethod, progress: &HashProgress) -> Result<VerifiedModel, Error> {
     let common = method.common();
     let verifier = verifier(method)?;
-    let bundle = model_signing::read_signature(&common.signature)?;
+    let (bundle, signature_file) = model_signing::read_signature_file(&common.signature)?;
+    let options = VerifyOptions {
+        signature_file: Some(signature_file),
+        ..options(common)?
+    };
     verify_model(
         &common.model.model_path,
         &bundle,
         verifier.as_ref(),
-        &options(common),
+        &options,
         progress,
     )
 }
@@ -96,19 +100,18 @@ fn verifier(method: &VerifyMethod) -> Result<Box<dyn BundleVerifier>, Error> {
     })
 }
 
-pub fn options(common: &VerifyCommon) -> VerifyOptions {
+/// The options from the command line. The signature file is left out of the model by its
+/// identity once opened (see [`execute`]), not by its path.
+pub fn options(common: &VerifyCommon) -> Result<VerifyOptions, Error> {
     let model = &common.model;
-    VerifyOptions {
-        extra_ignore_paths: cli_ignore_paths(
-            &model.model_path,
-            &model.ignore_paths,
-            Some(&common.signature),
-        ),
+    Ok(VerifyOptions {
+        extra_ignore_paths: cli_ignore_paths(&model.model_path, &model.ignore_paths, None)?,
         ignore_git_paths: model.ignore_git_paths(),
         allow_symlinks: model.allow_symlinks,
         ignore_unsigned_files: common.ignore_unsigned_files,
         workers: common.workers,
-    }
+        signature_file: None,
+    })
 }
 
 #[cfg(test)]
@@ -126,6 +129,7 @@ mod tests {
                 expected: Digest::new("sha256", vec![1]),
                 actual: Digest::new("sha256", vec![2]),
             }],
+            ..VerificationReport::default()
         })))
     }
 
@@ -166,6 +170,7 @@ mod tests {
                 "match": false,
                 "added": ["new"],
                 "missing": [],
+                "ignored": [],
                 "changed": [{
                     "name": "w",
                     "expected": {"algorithm": "sha256", "digest": "01"},

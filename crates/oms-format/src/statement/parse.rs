@@ -229,45 +229,20 @@ fn parse_ignore_paths(node: &Node<'_>) -> Result<Vec<String>, StatementError> {
     for (i, item) in items.iter().enumerate() {
         let item = node.item(i, item);
         let raw = item.str()?;
-        let path =
-            normalize_ignore_path(raw).map_err(|reason| StatementError::InvalidIgnorePath {
+        // The signer's own policy: a path it would refuse is refused here.
+        let path = crate::path::normalize_ignore_path(raw).map_err(|e| {
+            StatementError::InvalidIgnorePath {
                 field: item.path.clone(),
                 path: clip(raw),
-                reason,
-            })?;
+                reason: e.problem,
+            }
+        })?;
         paths.push(path);
     }
     // A set in the reference; sorted here so equal statements compare equal.
     paths.sort_unstable();
     paths.dedup();
     Ok(paths)
-}
-
-/// Normalizes a recorded ignore path to `/`-separated components relative to the model root,
-/// refusing paths that escape the model or cover all of it: the reference accepts `.`, and a
-/// signature ignoring everything then verifies any directory.
-pub fn normalize_ignore_path(raw: &str) -> Result<String, &'static str> {
-    // The reference would write the platform separator on Windows.
-    let path = raw.replace('\\', "/");
-    if path.contains('\0') {
-        return Err("it contains a NUL character");
-    }
-    let bytes = path.as_bytes();
-    let has_drive = matches!(bytes, [letter, b':', b'/', ..] if letter.is_ascii_alphabetic());
-    if path.starts_with('/') || has_drive {
-        return Err("it is absolute; expected a path relative to the model");
-    }
-    let components: Vec<&str> = path
-        .split('/')
-        .filter(|c| !c.is_empty() && *c != ".")
-        .collect();
-    if components.contains(&"..") {
-        return Err("it has a `..` component; expected a path inside the model");
-    }
-    if components.is_empty() {
-        return Err("it names the model root, which would ignore every file");
-    }
-    Ok(components.join("/"))
 }
 
 fn parse_resource<'a>(

@@ -1,4 +1,12 @@
 //! Model builders (the reference's `tests/conftest.py` fixtures) and helpers shared by tests.
+
+// Tests may unwrap, index and panic: a failure is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 #![allow(dead_code)]
 
 use std::fs;

@@ -2,7 +2,12 @@
 //! flag (1.1.1 underscores, HEAD hyphens), exit codes (0 ok, 1 failure, 2 usage), the default
 //! `sigstore` method, `--version`, and `digest`'s output.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 

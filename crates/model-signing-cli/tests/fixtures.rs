@@ -3,7 +3,12 @@
 //! Commands run from `fixtures/model-transparency`, as the reference's own scripts do, so the
 //! relative `--ignore-paths` values are resolved against the working directory.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 

@@ -6,7 +6,12 @@
 //! `scripts/setup-reference.sh` (CI does), or set MODEL_SIGNING_REF_VENV. Without them these
 //! tests fail rather than pass vacuously.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -212,12 +217,24 @@ fn reference_library_verifies_our_shard_and_blake_signatures() {
     let key = ec_key(dir.path(), "k", Curve::P256, KeyFormat::Pkcs8);
     let cases: [(&[&str], &str, &str, u64); 4] = [
         (
-            &["--method", "shards", "--shard-size", "1000"],
+            // rich_model holds an empty file, which our shards signing refuses by default.
+            &[
+                "--method",
+                "shards",
+                "--shard-size",
+                "1000",
+                "--allow-empty-files-in-shards",
+            ],
             "sha256",
             "shards",
             1000,
         ),
-        (&["--method", "shards"], "sha256", "shards", 1_000_000_000),
+        (
+            &["--method", "shards", "--allow-empty-files-in-shards"],
+            "sha256",
+            "shards",
+            1_000_000_000,
+        ),
         (&["--hash-algorithm", "blake2b"], "blake2", "files", 0),
         (&["--hash-algorithm", "blake3"], "blake3", "files", 0),
     ];
@@ -244,7 +261,13 @@ fn reference_library_verifies_our_shard_and_blake_signatures() {
         &model,
         &sig,
         &key,
-        &["--method", "shards", "--shard-size", "1000"],
+        &[
+            "--method",
+            "shards",
+            "--shard-size",
+            "1000",
+            "--allow-empty-files-in-shards",
+        ],
     )
     .signed();
     let serialization = &statement(&sig)["predicate"]["serialization"];

@@ -6,7 +6,12 @@
 //! Each test has its own token directory, handed to every child process through
 //! `SOFTHSM2_CONF` (never set in this process), so the tests can run in parallel.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! `sign sigstore` / `verify sigstore` from the command line, through the loopback Sigstore
 //! services of `sigstore-harness`, both ways with the reference CLI.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 

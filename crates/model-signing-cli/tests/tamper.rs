@@ -2,7 +2,12 @@
 //! verification with exit code 1 and say why (the file, or the signature); harmless changes
 //! must still verify.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -331,6 +336,7 @@ fn valid_signature_for_a_different_model_fails_naming_the_differences() {
         .stderr_lacks("config.json");
     // Same files, another content.
     write(&other, "README.md", b"# tiny\n");
+    write(&other, "sub/.git/HEAD", b"nested repository\n");
     fs::remove_file(other.join("extra.json")).unwrap();
     Run::ours()
         .args(["sign", "key", "--private-key"])

@@ -68,7 +68,9 @@ fn a_model_with_only_ignored_files_is_not_signed() {
 }
 
 fn sh(dir: &Path, script: &str) {
-    let status = std::process::Command::new("sh")
+    // bash, not sh: dash's `cd` fails once the logical path passes PATH_MAX; bash falls back to
+    // a relative chdir, which the attack's deep folders need.
+    let status = std::process::Command::new("bash")
         .arg("-ec")
         .arg(script)
         .current_dir(dir)

@@ -56,6 +56,8 @@ mod tests {
             name: "w".into(),
             path: PathBuf::from("w"),
             len,
+            id: oms_hashing::FileId { dev: 0, ino: 0 },
+            via_link: false,
         }
     }
 

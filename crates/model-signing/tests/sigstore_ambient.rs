@@ -3,8 +3,12 @@
 //! token) are used when enabled, and without them the interactive login is next. One
 //! test in its own binary, because it sets process environment variables.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
-
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 #![cfg(feature = "sigstore")]
 
 #[path = "sigstore_common.rs"]

@@ -1,8 +1,12 @@
 //! Shared by the `sigstore_*` tests (included with `#[path]`): a model, the loopback
 //! harness with a trust config on disk, our signer and verifier, and the reference CLI.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
-
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 #![cfg(feature = "sigstore")]
 #![allow(dead_code)]
 

@@ -2,8 +2,12 @@
 //! someone else) and our verifier fails with the variant that names the broken check.
 //! The reference's verdict on the same bundle is checked too, where it is meaningful.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
-
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 #![cfg(feature = "sigstore")]
 
 #[path = "sigstore_common.rs"]

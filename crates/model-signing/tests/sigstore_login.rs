@@ -2,8 +2,12 @@
 //! browser flow with a loopback redirect, the out-of-band flow, `--client_id`,
 //! `--client_secret` and an explicit OIDC issuer.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
-
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 #![cfg(feature = "sigstore")]
 
 #[path = "sigstore_common.rs"]

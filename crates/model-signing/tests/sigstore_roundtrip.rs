@@ -2,8 +2,12 @@
 //! we sign and we verify; we sign and the reference verifies; the reference signs and
 //! we verify. Needs the reference venv (`/work/.venv-ref` or `$MODEL_SIGNING_REF_VENV`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
-
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 #![cfg(feature = "sigstore")]
 
 #[path = "sigstore_common.rs"]

@@ -131,6 +131,15 @@ fn ignored_entries_are_skipped_before_any_check() {
     fs::create_dir(m.join("dir")).unwrap();
     mkfifo(&m.join("dir/fifo"));
     let ignore = IgnoreRules::from_paths(["link", "fifo", "dir"]).unwrap();
+    // An ignored symlink is still refused without allow_symlinks (the reference 1.1.1 refuses
+    // `--ignore-paths m/link` with "Cannot use 'm/link' because it is a symlink"); other
+    // special entries are skipped before any check.
+    let err = list_files(m, false, &ignore).unwrap_err();
+    assert!(
+        matches!(&err, HashError::Symlink { path } if path.ends_with("link")),
+        "{err:?}"
+    );
+    fs::remove_file(m.join("link")).unwrap();
     assert_eq!(listed(m, false, &ignore), ["keep"]);
 }
 

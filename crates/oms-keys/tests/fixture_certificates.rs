@@ -1,6 +1,11 @@
 //! The reference's test PKI: RSA-3072 root and intermediate, P-384 leaf with CA:TRUE.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 

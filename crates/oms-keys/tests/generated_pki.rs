@@ -1,7 +1,12 @@
 //! Chain verification on PKIs built with `openssl ca`: the reference's leniencies (expired leaf,
 //! leaf time as the verification time) and its refusals.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 

@@ -43,7 +43,10 @@ pub(crate) fn curve_from_ec_params(params: &[u8]) -> Result<Curve, Pkcs11Error> 
 ///
 /// PKCS#11 says the point is a DER OCTET STRING around the SEC1 encoding; some modules
 /// return the bare SEC1 bytes, which are accepted too.
-pub(crate) fn spki_der_from_ec_point(curve: Curve, ec_point: &[u8]) -> Result<Vec<u8>, Pkcs11Error> {
+pub(crate) fn spki_der_from_ec_point(
+    curve: Curve,
+    ec_point: &[u8],
+) -> Result<Vec<u8>, Pkcs11Error> {
     // A bare point can look like a DER OCTET STRING by chance, so fall back to it
     // when the unwrapped bytes are not a point.
     let wrapped = OctetStringRef::from_der(ec_point)

@@ -12,9 +12,9 @@ mod token;
 mod uri;
 mod uri_error;
 
-pub use oms_keys::Curve;
 pub use error::Pkcs11Error;
 pub use module::DEFAULT_MODULE_DIRS;
+pub use oms_keys::Curve;
 pub use signer::Pkcs11Signer;
 pub use uri::{LibraryVersion, ObjectType, Pkcs11Uri};
 pub use uri_error::{UriComponent, UriError};

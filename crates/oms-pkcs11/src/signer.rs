@@ -11,10 +11,10 @@ use cryptoki::types::AuthPin;
 
 use crate::context::module_context;
 use crate::curve::{curve_from_ec_params, der_signature_from_raw, digest, spki_der_from_ec_point};
-use oms_keys::Curve;
 use crate::error::Pkcs11Error;
 use crate::token::select_token;
 use crate::uri::Pkcs11Uri;
+use oms_keys::Curve;
 
 /// An open, logged-in session on the token, bound to one EC private key.
 #[derive(Debug)]

@@ -4,7 +4,12 @@
 //! SoftHSM finds its tokens through the process-global `SOFTHSM2_CONF`, so every case
 //! lives in the one test function below.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,6 +1,11 @@
 //! RFC 7512 URI parsing: the RFC's examples, reference parser behaviour, and errors.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use oms_pkcs11::{LibraryVersion, ObjectType, Pkcs11Uri, UriComponent, UriError};
 

@@ -1,7 +1,12 @@
 //! Loading trust material: embedded roots, trusted_root.json, ClientTrustConfig,
 //! and the errors that name the file and field.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 

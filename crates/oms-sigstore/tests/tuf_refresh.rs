@@ -2,8 +2,12 @@
 //! ECDSA P-256 keys over TUF canonical JSON, served over HTTP on 127.0.0.1 by a
 //! small thread that counts requests.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
-
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 #![cfg(feature = "tuf")]
 
 use std::io::{BufRead, BufReader, Write};

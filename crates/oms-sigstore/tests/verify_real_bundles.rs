@@ -1,7 +1,12 @@
 //! The real public-good model-signing bundles verify offline, with each kind of
 //! trust material, and the identity policy decides who may have signed.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 

@@ -18,6 +18,10 @@ pub fn run(method: &SignMethod) -> Status {
     progress.finish();
     match result {
         Ok(()) => output::success(output::SIGN_OK),
+        Err(err @ Error::EmptyFileInShards { .. }) => output::failure(
+            output::SIGN_FAILED,
+            &format_args!("{err}; pass --allow-empty-files-in-shards to sign it anyway"),
+        ),
         Err(err) => output::failure(output::SIGN_FAILED, &err),
     }
 }

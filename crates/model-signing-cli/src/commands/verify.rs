@@ -4,7 +4,7 @@ use std::io::Write;
 
 use model_signing::verifiers::{CertificateVerifier, KeyVerifier};
 use model_signing::{
-    verify_model, BundleVerifier, Error, FileId, VerificationReport, VerifiedModel, VerifyOptions,
+    verify_model, BundleVerifier, Error, VerificationReport, VerifiedModel, VerifyOptions,
 };
 
 use crate::args::{OutputFormat, VerifyCommon, VerifyMethod};

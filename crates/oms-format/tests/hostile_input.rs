@@ -1,14 +1,11 @@
 //! Malformed, truncated and mutated bundles and statements give errors, never panics.
 
-use std::path::PathBuf;
+mod common;
 
 use oms_format::{parse_bundle, parse_statement};
 
 fn fixture_bundles() -> Vec<(String, Vec<u8>)> {
-    let root = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures"
-    ));
+    let root = common::fixtures();
     let mut out = Vec::new();
     for dir in ["model-transparency", "oms-spec/valid"] {
         let mut entries: Vec<_> = std::fs::read_dir(root.join(dir))

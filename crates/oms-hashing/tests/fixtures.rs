@@ -2,18 +2,9 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::*;
 use oms_format::manifest::{HashAlgorithm, Method};
 use oms_hashing::{hash_model, IgnoreRules};
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures"
-    ))
-}
 
 #[test]
 fn v1_1_0_elliptic_key_model_digests() {

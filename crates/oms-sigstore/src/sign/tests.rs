@@ -15,7 +15,7 @@ const STATEMENT: &[u8] = br#"{"_type":"https://in-toto.io/Statement/v1","subject
 fn fixtures() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures"
+        "/../../tests/fixtures"
     ))
 }
 

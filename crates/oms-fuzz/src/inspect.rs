@@ -44,10 +44,12 @@ pub fn inspect(data: &[u8]) {
         let files = manifest
             .resources
             .iter()
-            .map(|r| match (serialization.method, parse_shard_name(&r.name)) {
-                (Method::Shards { .. }, Ok((path, _, _))) => path,
-                _ => r.name.as_str(),
-            })
+            .map(
+                |r| match (serialization.method, parse_shard_name(&r.name)) {
+                    (Method::Shards { .. }, Ok((path, _, _))) => path,
+                    _ => r.name.as_str(),
+                },
+            )
             .collect::<BTreeSet<_>>();
         lines.push(files.len().to_string());
     }

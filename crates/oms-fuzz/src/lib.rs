@@ -12,8 +12,7 @@ mod targets;
 
 pub use inspect::inspect;
 pub use targets::{
-    bundle, certificate, chain, dsse, pem_keys, pkcs11_uri, sigstore_verify, statement,
-    trust_root,
+    bundle, certificate, chain, dsse, pem_keys, pkcs11_uri, sigstore_verify, statement, trust_root,
 };
 
 /// Every target by the name of its corpus folder (and of its cargo-fuzz target).

@@ -2,6 +2,14 @@
 //! flag (1.1.1 underscores, HEAD hyphens), exit codes (0 ok, 1 failure, 2 usage), the default
 //! `sigstore` method, `--version`, and `digest`'s output.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use std::fs;

@@ -3,6 +3,14 @@
 //! Commands run from `fixtures/model-transparency`, as the reference's own scripts do, so the
 //! relative `--ignore-paths` values are resolved against the working directory.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use std::ffi::OsStr;

@@ -6,6 +6,14 @@
 //! `scripts/setup-reference.sh` (CI does), or set MODEL_SIGNING_REF_VENV. Without them these
 //! tests fail rather than pass vacuously.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use std::collections::BTreeSet;

@@ -6,6 +6,14 @@
 //! Each test has its own token directory, handed to every child process through
 //! `SOFTHSM2_CONF` (never set in this process), so the tests can run in parallel.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use std::fs;

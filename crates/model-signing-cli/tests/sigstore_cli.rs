@@ -1,6 +1,14 @@
 //! `sign sigstore` / `verify sigstore` from the command line, through the loopback Sigstore
 //! services of `sigstore-harness`, both ways with the reference CLI.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use std::path::Path;

@@ -2,6 +2,14 @@
 //! verification with exit code 1 and say why (the file, or the signature); harmless changes
 //! must still verify.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use std::fs;

@@ -1,5 +1,13 @@
 //! Library round trips: sign with each hashing option, verify, and report what changed.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 use std::fs;
 use std::path::Path;
 

@@ -3,6 +3,13 @@
 //! token) are used when enabled, and without them the interactive login is next. One
 //! test in its own binary, because it sets process environment variables.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
 #![cfg(feature = "sigstore")]
 
 #[path = "sigstore_common.rs"]

@@ -1,6 +1,13 @@
 //! Shared by the `sigstore_*` tests (included with `#[path]`): a model, the loopback
 //! harness with a trust config on disk, our signer and verifier, and the reference CLI.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
 #![cfg(feature = "sigstore")]
 #![allow(dead_code)]
 

@@ -2,6 +2,13 @@
 //! someone else) and our verifier fails with the variant that names the broken check.
 //! The reference's verdict on the same bundle is checked too, where it is meaningful.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
 #![cfg(feature = "sigstore")]
 
 #[path = "sigstore_common.rs"]

@@ -2,6 +2,13 @@
 //! browser flow with a loopback redirect, the out-of-band flow, `--client_id`,
 //! `--client_secret` and an explicit OIDC issuer.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
 #![cfg(feature = "sigstore")]
 
 #[path = "sigstore_common.rs"]

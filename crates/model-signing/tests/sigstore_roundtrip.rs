@@ -2,6 +2,13 @@
 //! we sign and we verify; we sign and the reference verifies; the reference signs and
 //! we verify. Needs the reference venv (`/work/.venv-ref` or `$MODEL_SIGNING_REF_VENV`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
 #![cfg(feature = "sigstore")]
 
 #[path = "sigstore_common.rs"]

@@ -1,5 +1,13 @@
 //! Malformed, truncated and mutated bundles and statements give errors, never panics.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use oms_format::{parse_bundle, parse_statement};

@@ -1,6 +1,14 @@
 //! Replays every file of `fuzz/corpus/<target>/` through its target on stable Rust: the seeds
 //! and every input that once crashed a target must run clean.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 use std::path::PathBuf;
 
 fn corpus_dir(target: &str) -> PathBuf {

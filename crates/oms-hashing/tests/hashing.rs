@@ -1,5 +1,13 @@
 //! hash_files / hash_named / hash_model behaviour beyond the goldens.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use std::fs::{self, OpenOptions};

@@ -1,5 +1,13 @@
 //! The reference's enumeration rules: ignores, symlinks, special files, names.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use std::ffi::OsStr;

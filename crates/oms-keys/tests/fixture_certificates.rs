@@ -1,5 +1,13 @@
 //! The reference's test PKI: RSA-3072 root and intermediate, P-384 leaf with CA:TRUE.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use common::{b64, fixture};

@@ -1,6 +1,14 @@
 //! Chain verification on PKIs built with `openssl ca`: the reference's leniencies (expired leaf,
 //! leaf time as the verification time) and its refusals.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use common::{Issued, Pki, CA_EXT, LEAF_EXT, ROOT_EXT, WIDE};

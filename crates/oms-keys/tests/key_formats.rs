@@ -1,5 +1,13 @@
 //! Every private-key form the reference accepts, the ones it refuses, and interop with OpenSSL.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use std::path::Path;

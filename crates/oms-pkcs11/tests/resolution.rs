@@ -1,5 +1,13 @@
 //! What a URI resolves to on this machine: the PIN (from `pin-source`) and the module.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 use std::path::PathBuf;
 
 use oms_pkcs11::{Pkcs11Uri, UriError};

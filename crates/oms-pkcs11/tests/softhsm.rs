@@ -4,6 +4,14 @@
 //! SoftHSM finds its tokens through the process-global `SOFTHSM2_CONF`, so every case
 //! lives in the one test function below.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,5 +1,13 @@
 //! RFC 7512 URI parsing: the RFC's examples, reference parser behaviour, and errors.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 use oms_pkcs11::{LibraryVersion, ObjectType, Pkcs11Uri, UriComponent, UriError};
 
 fn parse(uri: &str) -> Pkcs11Uri {

@@ -1,6 +1,14 @@
 //! Loading trust material: embedded roots, trusted_root.json, ClientTrustConfig,
 //! and the errors that name the file and field.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use common::*;

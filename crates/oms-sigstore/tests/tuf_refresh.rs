@@ -2,6 +2,13 @@
 //! ECDSA P-256 keys over TUF canonical JSON, served over HTTP on 127.0.0.1 by a
 //! small thread that counts requests.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
 #![cfg(feature = "tuf")]
 
 mod common;

@@ -1,6 +1,14 @@
 //! The real public-good model-signing bundles verify offline, with each kind of
 //! trust material, and the identity policy decides who may have signed.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use common::*;

@@ -1,14 +1,16 @@
 //! Every shared conformance fixture parses (or is refused) exactly as the reference would.
 
-// Tests may unwrap, index and panic: a failure is the point.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
 )]
 
-use std::path::PathBuf;
+mod common;
+
+use common::fixtures;
 
 use base64::Engine as _;
 use oms_format::bundle::{BundleError, VerificationMaterial};
@@ -25,13 +27,6 @@ const SIGNME_1: &str = "f6310066c7320497ea554260c32c43660bff648cb2a61194832cc086
 const SIGNME_1_NL: &str = "bc9a717db6064a32cbe9eae6fc40651dd6d36ef1757183f590eff2b1765d7ebc";
 const SIGNME_2: &str = "32dcb1f8e1ae52d5963e56a6ba06ab58b424c15ed2a6b70d2feca1d089370028";
 const HINT: &str = "e8450dec4eb99dae995da9af1bc2cc9f76ed669ee2e744f57abba763df3e3f8e";
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures"
-    ))
-}
 
 fn read(rel: &str) -> Vec<u8> {
     let path = fixtures().join(rel);

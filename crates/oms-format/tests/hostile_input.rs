@@ -1,22 +1,19 @@
 //! Malformed, truncated and mutated bundles and statements give errors, never panics.
 
-// Tests may unwrap, index and panic: a failure is the point.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
 )]
 
-use std::path::PathBuf;
+mod common;
 
 use oms_format::{parse_bundle, parse_statement};
 
 fn fixture_bundles() -> Vec<(String, Vec<u8>)> {
-    let root = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures"
-    ));
+    let root = common::fixtures();
     let mut out = Vec::new();
     for dir in ["model-transparency", "oms-spec/valid"] {
         let mut entries: Vec<_> = std::fs::read_dir(root.join(dir))

@@ -1,27 +1,18 @@
 //! A model signed by the reference: our digests must equal the ones in its signature.
 
-// Tests may unwrap, index and panic: a failure is the point.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
 )]
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::*;
 use oms_format::manifest::{HashAlgorithm, Method};
 use oms_hashing::{hash_model, IgnoreRules};
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures"
-    ))
-}
 
 #[test]
 fn v1_1_0_elliptic_key_model_digests() {

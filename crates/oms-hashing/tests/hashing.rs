@@ -1,11 +1,11 @@
 //! hash_files / hash_named / hash_model behaviour beyond the goldens.
 
-// Tests may unwrap, index and panic: a failure is the point.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
 )]
 
 mod common;

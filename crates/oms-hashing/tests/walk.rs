@@ -1,11 +1,11 @@
 //! The reference's enumeration rules: ignores, symlinks, special files, names.
 
-// Tests may unwrap, index and panic: a failure is the point.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
 )]
 
 mod common;

@@ -6,9 +6,12 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
 )]
 #![cfg(feature = "tuf")]
+
+mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -29,11 +32,7 @@ use sigstore_trust_root::SigstoreInstance;
 const FAR_FUTURE: &str = "2999-01-01T00:00:00Z";
 
 fn fixture_trusted_root() -> Vec<u8> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/trust/public-good-trusted_root.json"
-    );
-    std::fs::read(path).unwrap()
+    std::fs::read(common::fixtures().join("trust/public-good-trusted_root.json")).unwrap()
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -704,10 +703,7 @@ fn load_trust_material_refreshes_only_instances_it_is_asked_to() {
     assert!(embedded.warnings.is_empty());
 
     // Trust files are explicit: never refreshed, even when online is asked for.
-    let file = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/trust/staging-trusted_root.json"
-    ));
+    let file = common::fixtures().join("trust/staging-trusted_root.json");
     let loaded = load_trust_material(
         &TrustSource::TrustedRootFile(file.clone()),
         TrustRefresh::Online,

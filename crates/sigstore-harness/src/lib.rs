@@ -12,6 +12,14 @@
 //! # let _ = token;
 //! ```
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test-only services: a broken invariant or a harness error must stop the test at once"
+)]
+
 pub mod checkpoint;
 pub mod error;
 pub mod faults;

@@ -1,6 +1,14 @@
 //! The `sigstore-harness` binary: writes the trust config, prints URLs and a
 //! token, and serves until killed; the reference signs and verifies with them.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use common::*;

@@ -5,6 +5,14 @@
 //! is rejected by sigstore-verify but ignored by the reference, which still
 //! has the SET-backed integrated time as a verified time.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use common::*;

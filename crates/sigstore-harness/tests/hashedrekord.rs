@@ -2,6 +2,14 @@
 //! through the harness, with the reference `sigstore` CLI and sigstore-sign,
 //! verified by both sides.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use common::*;

@@ -1,6 +1,14 @@
 //! The OAuth authorization-code flow against the harness issuer, driven by
 //! the real clients in out-of-band mode: the test plays the browser.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use common::*;

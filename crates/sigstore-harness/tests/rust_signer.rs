@@ -1,6 +1,14 @@
 //! sigstore-sign (the crate our signer uses) signs through the harness, and
 //! both sigstore-verify and the Python reference accept the bundles.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use common::*;

@@ -225,7 +225,7 @@ mod tests {
 
     const FIXTURES: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/model-transparency"
+        "/../../tests/fixtures/model-transparency"
     );
 
     fn describe_fixture(name: &str) -> Vec<String> {

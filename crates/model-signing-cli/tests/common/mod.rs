@@ -26,12 +26,9 @@ pub fn repo_root() -> PathBuf {
     root.canonicalize().unwrap_or(root)
 }
 
-/// The conformance fixtures, read in place from `shared/` beside the repository.
+/// The conformance fixtures in the repository (`tests/fixtures/`, see its README).
 pub fn fixtures() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures"
-    ))
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
 
 /// The Python reference's virtualenv: `$MODEL_SIGNING_REF_VENV`, else `.venv-ref` in the repo.

@@ -15,6 +15,11 @@ use std::path::{Path, PathBuf};
 use oms_format::manifest::{root_digest, HashAlgorithm, Method, Resource};
 use oms_hashing::{hash_model, HashOptions, IgnoreRules};
 
+/// The conformance fixtures in the repository (`tests/fixtures/`, see its README).
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
 pub const KNOWN_MODEL_TEXT: &[u8] = b"This is a simple model";
 
 pub fn sample_model_file(dir: &Path) -> PathBuf {

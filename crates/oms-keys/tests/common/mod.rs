@@ -7,11 +7,9 @@ use std::process::Command;
 
 use base64::Engine as _;
 
+/// The reference's test data in the repository's conformance fixtures (`tests/fixtures/`).
 pub fn fixtures() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/model-transparency"
-    ))
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/model-transparency")
 }
 
 pub fn fixture(rel: &str) -> Vec<u8> {

@@ -61,7 +61,7 @@ mod tests {
 
     fn fixture(version: &str) -> Vec<u8> {
         let path = format!(
-            "{}/../../../shared/fixtures/model-transparency/{version}-sigstore/model.sig",
+            "{}/../../tests/fixtures/model-transparency/{version}-sigstore/model.sig",
             env!("CARGO_MANIFEST_DIR")
         );
         std::fs::read(path).unwrap()

@@ -10,11 +10,9 @@ use std::path::PathBuf;
 pub const IDENTITY: &str = "stefanb@us.ibm.com";
 pub const ISSUER: &str = "https://sigstore.verify.ibm.com/oauth2";
 
+/// The conformance fixtures in the repository (`tests/fixtures/`, see its README).
 pub fn fixtures() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures"
-    ))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
 
 pub fn sigstore_bundle(version: &str) -> Vec<u8> {

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Seeds fuzz/corpus/<target>/ from tests/fixtures (run from anywhere; idempotent).
+
+Only the seeds are generated here; files the fuzzer added (minimised with `cargo fuzz cmin`)
+and crash reproducers are committed as they are. Seed names start with `seed-`.
+"""
+import base64
+import json
+import pathlib
+import subprocess
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+FIX = ROOT / "tests" / "fixtures"
+CORPUS = ROOT / "fuzz" / "corpus"
+SEP = b"\n--8<--\n"
+KEYS = FIX / "model-transparency" / "keys" / "certificate"
+
+
+def put(target, name, data):
+    d = CORPUS / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"seed-{name}").write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
+def pem_to_der(path):
+    out = subprocess.run(["openssl", "x509", "-in", str(path), "-outform", "DER"],
+                         check=True, capture_output=True)
+    return out.stdout
+
+
+def openssl(*args, stdin=None):
+    return subprocess.run(["openssl", *args], input=stdin, check=True, capture_output=True).stdout
+
+
+bundles = sorted((FIX / "model-transparency").glob("*/model.sig"))
+bundles += sorted((FIX / "oms-spec").glob("*/*.bundle.json"))
+for path in bundles:
+    name = f"{path.parent.name}-{path.name}"
+    raw = path.read_bytes()
+    put("bundle", name, raw)
+    put("inspect", name, raw)
+    if "sigstore" in name:
+        put("sigstore_verify", name, raw)
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        continue
+    env = doc.get("dsseEnvelope") if isinstance(doc, dict) else None
+    if isinstance(env, dict):
+        put("dsse", name, json.dumps(env))
+        payload = base64.b64decode(env.get("payload", ""))
+        put("statement", name, payload)
+        put("dsse", name + "-pae", env.get("payloadType", "").encode() + SEP + payload[:200])
+    material = doc.get("verificationMaterial", {}) if isinstance(doc, dict) else {}
+    if isinstance(material, dict) and "certificate" in material:
+        put("certificate", name + "-leaf.der", base64.b64decode(material["certificate"]["rawBytes"]))
+
+leaf, inter, ca = (KEYS / f for f in ("signing-key-cert.pem", "int-ca-cert.pem", "ca-cert.pem"))
+for path in (leaf, inter, ca):
+    put("certificate", path.name, path.read_bytes())
+    put("certificate", path.stem + ".der", pem_to_der(path))
+put("certificate", "chain.pem", leaf.read_bytes() + inter.read_bytes() + ca.read_bytes())
+leaf_der, inter_der, ca_der = (pem_to_der(p) for p in (leaf, inter, ca))
+put("chain", "leaf-int-ca", SEP.join([leaf_der, inter_der, ca_der]))
+put("chain", "leaf-int", SEP.join([leaf_der, inter_der]))
+put("chain", "leaf-int-int", SEP.join([leaf_der, inter_der, inter_der]))
+
+key = KEYS / "signing-key.pem"
+pub = KEYS / "signing-key-pub.pem"
+put("pem_keys", key.name, key.read_bytes())
+put("pem_keys", pub.name, pub.read_bytes())
+put("pem_keys", "signing-key.pkcs8.der", openssl("pkcs8", "-topk8", "-nocrypt", "-in", str(key), "-outform", "DER"))
+put("pem_keys", "signing-key.sec1.der", openssl("ec", "-in", str(key), "-outform", "DER"))
+put("pem_keys", "signing-key.sec1.pem", openssl("ec", "-in", str(key)))
+put("pem_keys", "signing-key-pub.der", openssl("pkey", "-pubin", "-in", str(pub), "-outform", "DER"))
+# Public keys of the other curves (throwaway keys; only the public halves are kept).
+for curve in ("prime256v1", "secp521r1"):
+    private = openssl("ecparam", "-name", curve, "-genkey", "-noout")
+    put("pem_keys", f"{curve}-pub.pem", openssl("ec", "-pubout", stdin=private))
+
+uris = [
+    "pkcs11:",
+    "pkcs11:object=my-key;type=private?pin-source=file:/etc/token",
+    "pkcs11:token=The%20Software%20PKCS%2311%20Softtoken;manufacturer=Snake%20Oil,%20Inc.;"
+    "model=1.0;object=my-certificate;type=cert;id=%69%95%3E%5C%F4%BD%EC%91;serial=",
+    "pkcs11:object=my-sign-key;type=private?module-path=/mnt/libmypkcs11.so.1&pin-value=1234",
+    "pkcs11:library-manufacturer=Snake%20Oil,%20Inc.;library-description=Soft;library-version=1.23",
+    "pkcs11:token=my-token;object=my-certificate;type=cert;x-vendor-aaa=value-a?x-vendor-bbb=v",
+    "pkcs11:slot-id=3;slot-description=Sun%20Metaslot;slot-manufacturer=m?module-name=softhsm2",
+    "pkcs11:token=:[]@!$'()*+,=&?pin-value=:[]@!$'()*+,=/?",
+]
+for i, uri in enumerate(uris):
+    put("pkcs11_uri", str(i), uri)
+
+for path in sorted((FIX / "trust").glob("*.json")):
+    put("trust_root", path.name, path.read_bytes())

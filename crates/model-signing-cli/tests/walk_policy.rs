@@ -1,6 +1,14 @@
 //! Which files get signed and verified, as a hostile model author would probe it: empty
 //! models, links met on the way, the signature file, ignore paths, and fast failures.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,14 @@
 //! Which files a signature covers: the library's refusals (empty models, unverifiable names,
 //! empty files in shards) and the verifier's fast listing comparison.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 use std::fs;
 use std::path::Path;
 

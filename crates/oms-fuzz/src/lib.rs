@@ -15,8 +15,11 @@ pub use targets::{
     bundle, certificate, chain, dsse, pem_keys, pkcs11_uri, sigstore_verify, statement, trust_root,
 };
 
+/// A fuzz target: takes any bytes, panics only on a bug.
+pub type Target = fn(&[u8]);
+
 /// Every target by the name of its corpus folder (and of its cargo-fuzz target).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("bundle", bundle),
     ("statement", statement),
     ("dsse", dsse),

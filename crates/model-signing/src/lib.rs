@@ -6,6 +6,7 @@
 //! compares: one call, [`verify_model`], with a [`VerificationReport`] on mismatch.
 
 mod config;
+mod contents;
 mod error;
 mod model;
 mod report;
@@ -16,6 +17,7 @@ pub mod verifiers;
 mod verify;
 
 pub use config::{HashingConfig, VerifyOptions};
+pub use contents::{hash_contents, verify_contents, verify_signature};
 pub use error::Error;
 pub use oms_format::{Digest, HashAlgorithm, Manifest, Method, Serialization};
 pub use report::{ChangedResource, VerificationReport};

@@ -73,9 +73,13 @@ def test_sharded_signatures_cross_verify(model, tmp_path, ec_keys, signer, verif
     ).sign(model, sig)
     key_verifier(LIBS[verifier], pub).verify(model, sig)
     (model / "weights.bin").write_bytes(b"x" + (model / "weights.bin").read_bytes()[1:])
-    for lib in (ref, ours):
-        with pytest.raises(ValueError, match="Signature mismatch"):
-            key_verifier(lib, pub).verify(model, sig)
+    with pytest.raises(ValueError, match="Signature mismatch"):
+        key_verifier(ours, pub).verify(model, sig)
+    # The reference 1.1.1 cannot verify its own sharded signatures: it reads the shard size
+    # back as a float and fails with TypeError in range(); ours verifies them.
+    expected = TypeError if signer == "ref" else ValueError
+    with pytest.raises(expected):
+        key_verifier(ref, pub).verify(model, sig)
 
 
 def test_encrypted_key_signs_and_ours_statement_equals_theirs(model, tmp_path):

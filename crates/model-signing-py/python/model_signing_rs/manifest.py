@@ -95,9 +95,11 @@ class Manifest:
         )
 
     def resource_descriptors(self) -> Iterator[ResourceDescriptor]:
-        """Yields each resource, sorted by name."""
-        for identifier, digest in sorted(self._item_to_digest.items()):
-            yield ResourceDescriptor(identifier=identifier, digest=digest)
+        """Yields each resource in the reference's order: by path components,
+        then (for shards) by numeric start and end offsets."""
+        shards = self._serialization_type.get("method") == "shards"
+        for identifier in sorted(self._item_to_digest, key=lambda i: _sort_key(i, shards)):
+            yield ResourceDescriptor(identifier=identifier, digest=self._item_to_digest[identifier])
 
     @property
     def model_name(self) -> str:
@@ -108,3 +110,14 @@ class Manifest:
     def serialization_type(self) -> dict[str, Any]:
         """How the manifest was made: method, hash type, shard size, symlinks, ignores."""
         return dict(self._serialization_type)
+
+
+def _sort_key(identifier: str, shards: bool):
+    if shards:
+        path, _, rest = identifier.partition(":")
+        start, _, end = rest.partition(":")
+        try:
+            return (tuple(path.split("/")), int(start), int(end))
+        except ValueError:
+            return (tuple(identifier.split("/")), 0, 0)
+    return (tuple(identifier.split("/")), 0, 0)

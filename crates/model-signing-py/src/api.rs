@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use model_signing::{
-    hash_contents, verify_signature, Error as CoreError, HashingConfig, Manifest, Method,
-    Progress, VerificationReport,
+    hash_contents, verify_signature, Error as CoreError, HashingConfig, Manifest, Method, Progress,
+    VerificationReport,
 };
 use oms_format::manifest::parse_shard_name;
 use oms_format::Resource;
@@ -51,7 +51,11 @@ pub(crate) fn digest(
     }
     params.set_item("allow_symlinks", ser.allow_symlinks)?;
     params.set_item("ignore_paths", ser.ignore_paths.clone())?;
-    Ok((manifest.model_name.clone(), params.unbind(), rows(&manifest.resources)))
+    Ok((
+        manifest.model_name.clone(),
+        params.unbind(),
+        rows(&manifest.resources),
+    ))
 }
 
 /// Hashes a model and signs it; writes the bundle to `signature_path`.
@@ -95,7 +99,13 @@ pub(crate) fn verify(
 ) -> PyResult<Py<PyDict>> {
     let progress = PyProgress::new(progress);
     let (signer, warnings) = py.allow_threads(|| -> PyResult<(String, Vec<String>)> {
-        let plan = plan(&model_path, &signature_path, &verifier, hashing.as_ref(), ignore_unsigned_files)?;
+        let plan = plan(
+            &model_path,
+            &signature_path,
+            &verifier,
+            hashing.as_ref(),
+            ignore_unsigned_files,
+        )?;
         progress.start(plan.files.iter().map(|f| f.len).sum());
         let actual = oms_hashing::hash_files(&plan.files, &plan.hash, &|b| progress.advance(b))
             .map_err(|e| from_core(e.into()))?;
@@ -122,7 +132,13 @@ pub(crate) fn read_verified(
 ) -> PyResult<(Py<PyDict>, Py<PyDict>)> {
     let progress = PyProgress::new(progress);
     let plan = py.allow_threads(|| -> PyResult<Plan> {
-        let plan = plan(&model_path, &signature_path, &verifier, hashing.as_ref(), ignore_unsigned_files)?;
+        let plan = plan(
+            &model_path,
+            &signature_path,
+            &verifier,
+            hashing.as_ref(),
+            ignore_unsigned_files,
+        )?;
         progress.start(plan.files.iter().map(|f| f.len).sum());
         Ok(plan)
     })?;
@@ -157,7 +173,10 @@ pub(crate) fn read_verified(
     for (f, b) in plan.files.iter().zip(buffers) {
         out.set_item(&f.name, b.object)?;
     }
-    Ok((out.unbind(), info(py, plan.signer.clone(), plan.warnings.clone())?))
+    Ok((
+        out.unbind(),
+        info(py, plan.signer.clone(), plan.warnings.clone())?,
+    ))
 }
 
 fn info(py: Python<'_>, signer: String, warnings: Vec<String>) -> PyResult<Py<PyDict>> {
@@ -187,8 +206,13 @@ fn hashing_config(h: &HashingSpec) -> PyResult<HashingConfig> {
 
 fn ignore_rules(paths: &[String], git: bool) -> PyResult<IgnoreRules> {
     let git_paths: &[&str] = if git { &GIT_DEFAULT_PATHS } else { &[] };
-    IgnoreRules::from_paths(paths.iter().map(String::as_str).chain(git_paths.iter().copied()))
-        .map_err(|e| error(kind::VALUE, format!("invalid ignore path: {e}")))
+    IgnoreRules::from_paths(
+        paths
+            .iter()
+            .map(String::as_str)
+            .chain(git_paths.iter().copied()),
+    )
+    .map_err(|e| error(kind::VALUE, format!("invalid ignore path: {e}")))
 }
 
 /// `hashing.Config.hash(files_to_hash=…)`: only the named files, as the manifest records them.
@@ -209,7 +233,10 @@ fn digest_named(
     if let Some(name) = missing.first() {
         return Err(error(
             kind::VALUE,
-            format!("Cannot use '{}' as file or directory: it does not exist", model.join(name).display()),
+            format!(
+                "Cannot use '{}' as file or directory: it does not exist",
+                model.join(name).display()
+            ),
         ));
     }
     progress.start(files.iter().map(|f| f.len).sum());
@@ -221,8 +248,7 @@ fn digest_named(
         allow_symlinks: h.allow_symlinks,
         ignore_paths: rules.paths().map(str::to_string).collect(),
     };
-    Manifest::new(model_name(model), serialization, resources)
-        .map_err(|e| from_core(e.into()))
+    Manifest::new(model_name(model), serialization, resources).map_err(|e| from_core(e.into()))
 }
 
 fn model_name(model: &Path) -> String {
@@ -266,7 +292,13 @@ fn plan(
     let (method, algorithm, allow_symlinks, git, workers) = match hashing {
         Some(h) => {
             ignores.extend(h.ignore_paths.iter().cloned());
-            (h.method()?, h.algorithm()?, h.allow_symlinks, h.ignore_git_paths, h.max_workers)
+            (
+                h.method()?,
+                h.algorithm()?,
+                h.allow_symlinks,
+                h.ignore_git_paths,
+                h.max_workers,
+            )
         }
         None => (ser.method, ser.hash_type, ser.allow_symlinks, true, None),
     };
@@ -314,4 +346,3 @@ fn check(plan: &Plan, actual: &[Resource]) -> PyResult<()> {
         Err(from_core(CoreError::Mismatch(Box::new(report))))
     }
 }
-

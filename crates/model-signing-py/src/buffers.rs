@@ -36,7 +36,10 @@ impl<'py> UninitBytes<'py> {
         // SAFETY: a NULL source asks CPython for an uninitialised buffer of `size` bytes; the
         // result is a new reference (or NULL with an exception set).
         let object = unsafe {
-            Bound::from_owned_ptr_or_err(py, ffi::PyBytes_FromStringAndSize(std::ptr::null(), size))?
+            Bound::from_owned_ptr_or_err(
+                py,
+                ffi::PyBytes_FromStringAndSize(std::ptr::null(), size),
+            )?
         }
         .downcast_into::<PyBytes>()
         .map_err(PyErr::from)?;

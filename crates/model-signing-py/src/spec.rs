@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use model_signing::signers::{CertificateSigner, KeySigner, Pkcs11CertificateSigner, Pkcs11KeySigner};
+use model_signing::signers::{
+    CertificateSigner, KeySigner, Pkcs11CertificateSigner, Pkcs11KeySigner,
+};
 use model_signing::verifiers::{CertificateVerifier, KeyVerifier, SigstoreVerifier};
 use model_signing::{BundleVerifier, HashAlgorithm, Method, Signer};
 use oms_sigstore::{IdentityPolicy, TrustMaterial, TrustSource};
@@ -117,8 +119,11 @@ impl SignerSpec {
                 .map_err(from_core)?,
             ),
             "pkcs11" => Box::new(
-                Pkcs11KeySigner::open(&required(&self.pkcs11_uri, "pkcs11_uri")?, &self.module_paths)
-                    .map_err(from_core)?,
+                Pkcs11KeySigner::open(
+                    &required(&self.pkcs11_uri, "pkcs11_uri")?,
+                    &self.module_paths,
+                )
+                .map_err(from_core)?,
             ),
             "pkcs11-certificate" => Box::new(
                 Pkcs11CertificateSigner::open(
@@ -210,8 +215,8 @@ impl VerifierSpec {
                     (None, true) => TrustSource::Staging,
                     (None, false) => TrustSource::PublicGood,
                 };
-                let trust = TrustMaterial::load(&source)
-                    .map_err(|e| error(kind::VALUE, e.to_string()))?;
+                let trust =
+                    TrustMaterial::load(&source).map_err(|e| error(kind::VALUE, e.to_string()))?;
                 let policy = IdentityPolicy::exact(
                     required(&self.identity, "identity")?,
                     required(&self.oidc_issuer, "oidc_issuer")?,

@@ -13,3 +13,6 @@ bash scripts/setup-reference.sh
 
 # Debug profile on purpose: see the measurement in .ci/run.
 cargo test --workspace "$@"
+
+# The Python package model_signing_rs: maturin wheel + pytest parity suite (cached venv).
+bash scripts/test-python.sh

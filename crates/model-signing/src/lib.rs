@@ -21,6 +21,7 @@
 //!   signature file is left out by identity ([`VerifyOptions::signature_file`]).
 
 mod config;
+mod contents;
 mod error;
 mod limits;
 mod model;
@@ -34,6 +35,7 @@ pub mod verifiers;
 mod verify;
 
 pub use config::{HashingConfig, VerifyOptions};
+pub use contents::{hash_contents, verify_contents, verify_signature};
 pub use error::Error;
 pub use oms_format::{Digest, HashAlgorithm, Manifest, Method, Serialization};
 pub use oms_hashing::{model_relative_path, FileId};

@@ -1,0 +1,348 @@
+//! The functions `_core` exports. Each one releases the GIL for the whole of its file and
+//! crypto work; only the progress callback takes it back, briefly.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use model_signing::{
+    hash_contents, verify_signature, Error as CoreError, HashingConfig, Manifest, Method, Progress,
+    VerificationReport,
+};
+use oms_format::manifest::parse_shard_name;
+use oms_format::Resource;
+use oms_hashing::{HashOptions, IgnoreRules, ModelFile, GIT_DEFAULT_PATHS};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use rayon::prelude::*;
+
+use crate::buffers::{Target, UninitBytes};
+use crate::errors::{error, from_core, io_error, kind};
+use crate::progress::PyProgress;
+use crate::spec::{HashingSpec, SignerSpec, VerifierSpec};
+
+type Row = (String, String, String);
+
+/// Hashes a model; returns `(model_name, serialization, [(name, algorithm, hex digest)])`,
+/// the serialization as the signature would record it.
+#[pyfunction]
+#[pyo3(signature = (model_path, hashing, files_to_hash=None, progress=None))]
+pub(crate) fn digest(
+    py: Python<'_>,
+    model_path: PathBuf,
+    hashing: HashingSpec,
+    files_to_hash: Option<Vec<String>>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<(String, Py<PyDict>, Vec<Row>)> {
+    let progress = PyProgress::new(progress);
+    let manifest = py.allow_threads(|| -> PyResult<Manifest> {
+        match files_to_hash {
+            None => model_signing::digest_model(&model_path, &hashing_config(&hashing)?, &progress)
+                .map_err(from_core),
+            Some(names) => digest_named(&model_path, &hashing, &names, &progress),
+        }
+    })?;
+    progress.finish()?;
+    let ser = &manifest.serialization;
+    let params = PyDict::new(py);
+    params.set_item("method", ser.method.wire_name())?;
+    params.set_item("hash_type", ser.hash_type.wire_name())?;
+    if let Method::Shards { shard_size } = ser.method {
+        params.set_item("shard_size", shard_size)?;
+    }
+    params.set_item("allow_symlinks", ser.allow_symlinks)?;
+    params.set_item("ignore_paths", ser.ignore_paths.clone())?;
+    Ok((
+        manifest.model_name.clone(),
+        params.unbind(),
+        rows(&manifest.resources),
+    ))
+}
+
+/// Hashes a model and signs it; writes the bundle to `signature_path`.
+#[pyfunction]
+#[pyo3(signature = (model_path, signature_path, hashing, signer, progress=None))]
+pub(crate) fn sign(
+    py: Python<'_>,
+    model_path: PathBuf,
+    signature_path: PathBuf,
+    hashing: HashingSpec,
+    signer: SignerSpec,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<()> {
+    let progress = PyProgress::new(progress);
+    py.allow_threads(|| -> PyResult<()> {
+        let signer = signer.build()?;
+        let cfg = hashing_config(&hashing)?;
+        let bundle = model_signing::sign_model(&model_path, &cfg, signer.as_ref(), &progress)
+            .map_err(from_core)?;
+        std::fs::write(&signature_path, bundle).map_err(|e| {
+            error(
+                kind::OS,
+                format!("cannot write {}: {e}", signature_path.display()),
+            )
+        })
+    })?;
+    progress.finish()
+}
+
+/// Verifies a model; returns `{"signer": str, "warnings": [str]}` or raises `_core.Error`.
+#[pyfunction]
+#[pyo3(signature = (model_path, signature_path, verifier, hashing=None, ignore_unsigned_files=false, progress=None))]
+pub(crate) fn verify(
+    py: Python<'_>,
+    model_path: PathBuf,
+    signature_path: PathBuf,
+    verifier: VerifierSpec,
+    hashing: Option<HashingSpec>,
+    ignore_unsigned_files: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Py<PyDict>> {
+    let progress = PyProgress::new(progress);
+    let (signer, warnings) = py.allow_threads(|| -> PyResult<(String, Vec<String>)> {
+        let plan = plan(
+            &model_path,
+            &signature_path,
+            &verifier,
+            hashing.as_ref(),
+            ignore_unsigned_files,
+        )?;
+        progress.start(plan.files.iter().map(|f| f.len).sum());
+        let actual = oms_hashing::hash_files(&plan.files, &plan.hash, &|b| progress.advance(b))
+            .map_err(|e| from_core(e.into()))?;
+        check(&plan, &actual)?;
+        Ok((plan.signer, plan.warnings))
+    })?;
+    progress.finish()?;
+    info(py, signer, warnings)
+}
+
+/// Reads every file of the model once, verifies the signature against the digests of those
+/// very bytes, and only then returns them: `{resource path: bytes}` (`.` for a single file).
+/// The files are read in parallel straight into the `bytes` objects that are returned.
+#[pyfunction]
+#[pyo3(signature = (model_path, signature_path, verifier, hashing=None, ignore_unsigned_files=false, progress=None))]
+pub(crate) fn read_verified(
+    py: Python<'_>,
+    model_path: PathBuf,
+    signature_path: PathBuf,
+    verifier: VerifierSpec,
+    hashing: Option<HashingSpec>,
+    ignore_unsigned_files: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<(Py<PyDict>, Py<PyDict>)> {
+    let progress = PyProgress::new(progress);
+    let plan = py.allow_threads(|| -> PyResult<Plan> {
+        let plan = plan(
+            &model_path,
+            &signature_path,
+            &verifier,
+            hashing.as_ref(),
+            ignore_unsigned_files,
+        )?;
+        progress.start(plan.files.iter().map(|f| f.len).sum());
+        Ok(plan)
+    })?;
+    let buffers = plan
+        .files
+        .iter()
+        .map(|f| UninitBytes::new(py, f.len))
+        .collect::<PyResult<Vec<_>>>()?;
+    let targets: Vec<&Target> = buffers.iter().map(UninitBytes::target).collect();
+    py.allow_threads(|| -> PyResult<()> {
+        plan.files
+            .par_iter()
+            .zip(targets.par_iter())
+            .try_for_each(|(f, target)| {
+                target.fill_from(&f.path)?;
+                progress.advance(f.len);
+                Ok::<(), PyErr>(())
+            })
+    })?;
+    let contents: Vec<(String, &[u8])> = plan
+        .files
+        .iter()
+        .zip(&buffers)
+        .map(|(f, b)| (f.name.clone(), b.object.as_bytes()))
+        .collect();
+    py.allow_threads(|| {
+        let actual = hash_contents(&contents, plan.hash.method, plan.hash.algorithm);
+        check(&plan, &actual)
+    })?;
+    progress.finish()?;
+    let out = PyDict::new(py);
+    for (f, b) in plan.files.iter().zip(buffers) {
+        out.set_item(&f.name, b.object)?;
+    }
+    Ok((
+        out.unbind(),
+        info(py, plan.signer.clone(), plan.warnings.clone())?,
+    ))
+}
+
+fn info(py: Python<'_>, signer: String, warnings: Vec<String>) -> PyResult<Py<PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("signer", signer)?;
+    d.set_item("warnings", warnings)?;
+    Ok(d.unbind())
+}
+
+fn rows(resources: &[Resource]) -> Vec<Row> {
+    resources
+        .iter()
+        .map(|r| (r.name.clone(), r.digest.algorithm.clone(), r.digest.hex()))
+        .collect()
+}
+
+fn hashing_config(h: &HashingSpec) -> PyResult<HashingConfig> {
+    Ok(HashingConfig {
+        method: h.method()?,
+        algorithm: h.algorithm()?,
+        allow_symlinks: h.allow_symlinks,
+        ignore_paths: h.ignore_paths.clone(),
+        ignore_git_paths: h.ignore_git_paths,
+        workers: h.max_workers,
+    })
+}
+
+fn ignore_rules(paths: &[String], git: bool) -> PyResult<IgnoreRules> {
+    let git_paths: &[&str] = if git { &GIT_DEFAULT_PATHS } else { &[] };
+    IgnoreRules::from_paths(
+        paths
+            .iter()
+            .map(String::as_str)
+            .chain(git_paths.iter().copied()),
+    )
+    .map_err(|e| error(kind::VALUE, format!("invalid ignore path: {e}")))
+}
+
+/// `hashing.Config.hash(files_to_hash=…)`: only the named files, as the manifest records them.
+fn digest_named(
+    model: &Path,
+    h: &HashingSpec,
+    names: &[String],
+    progress: &PyProgress,
+) -> PyResult<Manifest> {
+    let rules = ignore_rules(&h.ignore_paths, h.ignore_git_paths)?;
+    let opts = HashOptions {
+        method: h.method()?,
+        algorithm: h.algorithm()?,
+        workers: h.max_workers,
+    };
+    let (files, missing) = oms_hashing::list_named(model, names, h.allow_symlinks, &rules)
+        .map_err(|e| from_core(e.into()))?;
+    if let Some(name) = missing.first() {
+        return Err(error(
+            kind::VALUE,
+            format!(
+                "Cannot use '{}' as file or directory: it does not exist",
+                model.join(name).display()
+            ),
+        ));
+    }
+    progress.start(files.iter().map(|f| f.len).sum());
+    let resources = oms_hashing::hash_files(&files, &opts, &|b| progress.advance(b))
+        .map_err(|e| from_core(e.into()))?;
+    let serialization = oms_format::Serialization {
+        method: opts.effective_method(),
+        hash_type: opts.algorithm,
+        allow_symlinks: h.allow_symlinks,
+        ignore_paths: rules.paths().map(str::to_string).collect(),
+    };
+    Manifest::new(model_name(model), serialization, resources).map_err(|e| from_core(e.into()))
+}
+
+fn model_name(model: &Path) -> String {
+    let last = model
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !last.is_empty() && last != ".." {
+        return last;
+    }
+    std::fs::canonicalize(model)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default()
+}
+
+/// What a verification will hash and compare against.
+struct Plan {
+    expected: Manifest,
+    signer: String,
+    warnings: Vec<String>,
+    files: Vec<ModelFile>,
+    hash: HashOptions,
+}
+
+/// Checks the signature, then lists the files to hash the way the reference's
+/// `verifying.Config.verify` would: with the hashing configuration the caller set, or else the
+/// one the signature records; the signature's ignore paths added either way.
+fn plan(
+    model: &Path,
+    signature: &Path,
+    verifier: &VerifierSpec,
+    hashing: Option<&HashingSpec>,
+    ignore_unsigned: bool,
+) -> PyResult<Plan> {
+    let bundle = std::fs::read(signature).map_err(|e| io_error(signature, &e))?;
+    let verifier = verifier.build()?;
+    let verified = verify_signature(&bundle, verifier.as_ref()).map_err(from_core)?;
+    let ser = &verified.manifest.serialization;
+    let mut ignores = ser.ignore_paths.clone();
+    let (method, algorithm, allow_symlinks, git, workers) = match hashing {
+        Some(h) => {
+            ignores.extend(h.ignore_paths.iter().cloned());
+            (
+                h.method()?,
+                h.algorithm()?,
+                h.allow_symlinks,
+                h.ignore_git_paths,
+                h.max_workers,
+            )
+        }
+        None => (ser.method, ser.hash_type, ser.allow_symlinks, true, None),
+    };
+    let rules = ignore_rules(&ignores, git)?;
+    let files = if ignore_unsigned {
+        let names = signed_paths(&verified.manifest);
+        oms_hashing::list_named(model, &names, allow_symlinks, &rules)
+            .map_err(|e| from_core(e.into()))?
+            .0
+    } else {
+        oms_hashing::list_files(model, allow_symlinks, &rules).map_err(|e| from_core(e.into()))?
+    };
+    Ok(Plan {
+        expected: verified.manifest,
+        signer: verified.signer,
+        warnings: verified.warnings,
+        files,
+        hash: HashOptions {
+            method,
+            algorithm,
+            workers,
+        },
+    })
+}
+
+/// The file paths a manifest covers (shard names reduced to their file).
+fn signed_paths(manifest: &Manifest) -> Vec<String> {
+    let paths: BTreeSet<&str> = manifest
+        .resources
+        .iter()
+        .filter_map(|r| match manifest.serialization.method {
+            Method::Files => Some(r.name.as_str()),
+            Method::Shards { .. } => parse_shard_name(&r.name).ok().map(|(p, _, _)| p),
+        })
+        .collect();
+    paths.into_iter().map(str::to_string).collect()
+}
+
+fn check(plan: &Plan, actual: &[Resource]) -> PyResult<()> {
+    let method = plan.hash.effective_method();
+    let report = VerificationReport::compare(&plan.expected.resources, actual, method);
+    if report.is_match() {
+        Ok(())
+    } else {
+        Err(from_core(CoreError::Mismatch(Box::new(report))))
+    }
+}

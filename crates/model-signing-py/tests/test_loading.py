@@ -1,0 +1,155 @@
+"""Load what you verified: read_verified and load_verified_safetensors."""
+
+import importlib.util
+
+import model_signing as ref
+import model_signing_rs as ours
+import numpy as np
+import pytest
+from safetensors.numpy import save_file
+
+
+def key_verifier(pub):
+    return ours.verifying.Config().use_elliptic_key_verifier(public_key=pub)
+
+
+def sign_with_ref(model, sig, priv, **hashing):
+    cfg = ref.signing.Config().use_elliptic_key_signer(private_key=priv)
+    if hashing:
+        cfg.set_hashing_config(ref.hashing.Config().use_shard_serialization(**hashing))
+    cfg.sign(model, sig)
+
+
+def on_disk(model):
+    skip = {".git", ".gitattributes"}
+    return {
+        p.relative_to(model).as_posix(): p.read_bytes()
+        for p in model.rglob("*")
+        if p.is_file() and p.relative_to(model).parts[0] not in skip
+    }
+
+
+@pytest.mark.parametrize("hashing", [{}, {"shard_size": 1000}], ids=["files", "shards"])
+def test_returns_exactly_the_verified_bytes(model, tmp_path, ec_keys, hashing):
+    priv, pub = ec_keys
+    sig = tmp_path / "model.sig"
+    sign_with_ref(model, sig, priv, **hashing)
+    got = ours.read_verified(model, sig, key_verifier(pub))
+    assert got == on_disk(model)
+    assert all(type(v) is bytes for v in got.values())
+
+
+def test_single_file_model(model, tmp_path, ec_keys):
+    priv, pub = ec_keys
+    sig = tmp_path / "w.sig"
+    sign_with_ref(model / "weights.bin", sig, priv)
+    got = ours.read_verified(model / "weights.bin", sig, key_verifier(pub))
+    assert got == {".": (model / "weights.bin").read_bytes()}
+
+
+def test_tampered_file_returns_nothing(model, tmp_path, ec_keys):
+    priv, pub = ec_keys
+    sig = tmp_path / "model.sig"
+    sign_with_ref(model, sig, priv)
+    (model / "weights.bin").write_bytes(b"evil")
+    with pytest.raises(ValueError, match="Signature mismatch"):
+        ours.read_verified(model, sig, key_verifier(pub))
+
+
+def test_file_swapped_between_listing_and_reading_is_refused(model, tmp_path, ec_keys):
+    """The first progress call comes after the files are listed and before any
+    is read: replacing a file there is the race a check-then-load gap allows."""
+    priv, pub = ec_keys
+    sig = tmp_path / "model.sig"
+    sign_with_ref(model, sig, priv)
+    good = (model / "weights.bin").read_bytes()
+    swapped = []
+
+    def attacker(done, total):
+        if not swapped:
+            (model / "weights.bin").write_bytes(b"\x66" * len(good))
+            swapped.append(True)
+
+    with pytest.raises(ValueError, match="weights.bin"):
+        ours.read_verified(model, sig, key_verifier(pub), progress=attacker)
+    assert swapped
+
+
+def test_file_changed_after_verification_cannot_reach_the_caller(model, tmp_path, ec_keys):
+    """What is returned is a copy taken before verification: later writes to
+    the folder do not change it (the loader never re-opens the file)."""
+    priv, pub = ec_keys
+    sig = tmp_path / "model.sig"
+    sign_with_ref(model, sig, priv)
+    good = (model / "weights.bin").read_bytes()
+    got = ours.read_verified(model, sig, key_verifier(pub))
+    (model / "weights.bin").write_bytes(b"evil")
+    assert got["weights.bin"] == good
+
+
+def test_honours_the_verifier_config(model, tmp_path, ec_keys):
+    priv, pub = ec_keys
+    sig = tmp_path / "model.sig"
+    sign_with_ref(model, sig, priv)
+    (model / "unsigned.txt").write_text("x")
+    with pytest.raises(ValueError):
+        ours.read_verified(model, sig, key_verifier(pub))
+    got = ours.read_verified(model, sig, key_verifier(pub).set_ignore_unsigned_files(True))
+    assert "unsigned.txt" not in got
+    with pytest.raises(ValueError, match="no configured verifier"):
+        ours.read_verified(model, sig, ours.verifying.Config())
+
+
+def test_sigstore_fixture(sigstore_model, trust_config):
+    from conftest import SIGSTORE_IDENTITY, SIGSTORE_ISSUER
+
+    cfg = ours.verifying.Config().use_sigstore_verifier(
+        identity=SIGSTORE_IDENTITY, oidc_issuer=SIGSTORE_ISSUER, trust_config=trust_config)
+    got = ours.read_verified(sigstore_model, sigstore_model / "model.sig", cfg)
+    assert got == {
+        "signme-1": (sigstore_model / "signme-1").read_bytes(),
+        "signme-2": (sigstore_model / "signme-2").read_bytes(),
+    }
+
+
+@pytest.fixture
+def st_model(tmp_path):
+    m = tmp_path / "st"
+    m.mkdir()
+    save_file({"a": np.arange(12, dtype=np.float32).reshape(3, 4)}, str(m / "model-00001-of-00002.safetensors"))
+    save_file({"b": np.ones((2, 2), dtype=np.int64)}, str(m / "model-00002-of-00002.safetensors"))
+    (m / "config.json").write_text("{}")
+    return m
+
+
+def test_load_verified_safetensors_numpy(st_model, tmp_path, ec_keys):
+    priv, pub = ec_keys
+    sig = tmp_path / "st.sig"
+    sign_with_ref(st_model, sig, priv)
+    tensors = ours.load_verified_safetensors(st_model, sig, key_verifier(pub))
+    assert sorted(tensors) == ["a", "b"]
+    np.testing.assert_array_equal(tensors["a"], np.arange(12, dtype=np.float32).reshape(3, 4))
+    np.testing.assert_array_equal(tensors["b"], np.ones((2, 2), dtype=np.int64))
+
+
+def test_load_verified_safetensors_refuses_tampered_weights(st_model, tmp_path, ec_keys):
+    priv, pub = ec_keys
+    sig = tmp_path / "st.sig"
+    sign_with_ref(st_model, sig, priv)
+    save_file({"b": np.zeros((2, 2), dtype=np.int64)}, str(st_model / "model-00002-of-00002.safetensors"))
+    with pytest.raises(ValueError, match="Signature mismatch"):
+        ours.load_verified_safetensors(st_model, sig, key_verifier(pub))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
+def test_load_verified_safetensors_torch(st_model, tmp_path, ec_keys):
+    priv, pub = ec_keys
+    sig = tmp_path / "st.sig"
+    sign_with_ref(st_model, sig, priv)
+    tensors = ours.load_verified_safetensors(st_model, sig, key_verifier(pub), framework="pt")
+    assert tensors["a"].shape == (3, 4)
+
+
+def test_unknown_framework(st_model, tmp_path, ec_keys):
+    with pytest.raises(ValueError, match="framework"):
+        ours.load_verified_safetensors(st_model, tmp_path / "x.sig", ours.verifying.Config(), framework="jax")

@@ -79,15 +79,8 @@ fn fingerprint_line(role: CertificateRole, sha256: &str) -> String {
 
 fn warning_text(note: &VerifierNote) -> String {
     match note {
-        VerifierNote::MissingKeyHint => "This model's signature uses an older verification \
-             material format. Please re-sign with an updated signer to use a public key \
-             identifier hash."
-            .to_string(),
-        VerifierNote::IgnoredTimestamps { count } => format!(
-            "{count} RFC 3161 timestamp(s) in the signature were ignored: no timestamp \
-             authority of the trusted root signed them"
-        ),
         VerifierNote::CertificateFingerprint { role, sha256 } => fingerprint_line(*role, sha256),
+        other => other.to_string(),
     }
 }
 

@@ -198,6 +198,9 @@ fn hashing_config(h: &HashingSpec) -> PyResult<HashingConfig> {
         method: h.method()?,
         algorithm: h.algorithm()?,
         allow_symlinks: h.allow_symlinks,
+        // The reference's API signs empty files in shards (recording nothing for them); the
+        // drop-in API keeps that, the CLI refuses by default.
+        allow_empty_files_in_shards: true,
         ignore_paths: h.ignore_paths.clone(),
         ignore_git_paths: h.ignore_git_paths,
         workers: h.max_workers,
@@ -314,7 +317,7 @@ fn plan(
     Ok(Plan {
         expected: verified.manifest,
         signer: verified.signer,
-        warnings: verified.warnings,
+        warnings: verified.warnings.iter().map(ToString::to_string).collect(),
         files,
         hash: HashOptions {
             method,

@@ -38,6 +38,29 @@ pub enum VerifierNote {
     IgnoredTimestamps { count: usize },
 }
 
+impl std::fmt::Display for VerifierNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VerifierNote::MissingKeyHint => f.write_str(
+                "This model's signature uses an older verification material format. Please \
+                 re-sign with an updated signer to use a public key identifier hash.",
+            ),
+            VerifierNote::IgnoredTimestamps { count } => write!(
+                f,
+                "{count} RFC 3161 timestamp(s) in the signature were ignored: no timestamp \
+                 authority of the trusted root signed them"
+            ),
+            VerifierNote::CertificateFingerprint { role, sha256 } => {
+                let role = match role {
+                    CertificateRole::TrustAnchor => "trust anchor",
+                    CertificateRole::BundleChain => "signature chain",
+                };
+                write!(f, "{role} certificate sha256 fingerprint {sha256}")
+            }
+        }
+    }
+}
+
 /// Where a fingerprinted certificate came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertificateRole {

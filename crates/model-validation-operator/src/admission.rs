@@ -36,8 +36,7 @@ pub fn parse(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, String> {
     }
     let review: AdmissionReview<DynamicObject> = serde_json::from_slice(body)
         .map_err(|e| format!("expected an admission.k8s.io/v1 AdmissionReview: {e}"))?;
-    if review.types.api_version != "admission.k8s.io/v1" || review.types.kind != "AdmissionReview"
-    {
+    if review.types.api_version != "admission.k8s.io/v1" || review.types.kind != "AdmissionReview" {
         return Err(format!(
             "expected apiVersion admission.k8s.io/v1 kind AdmissionReview, found {} {}",
             review.types.api_version, review.types.kind
@@ -53,7 +52,7 @@ pub fn parse(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, String> {
 /// kinds and broken objects are refused.
 pub fn classify(req: &AdmissionRequest<DynamicObject>) -> Action {
     let kind = &req.kind;
-    if kind.group != "" || kind.version != "v1" || kind.kind != "Pod" {
+    if !kind.group.is_empty() || kind.version != "v1" || kind.kind != "Pod" {
         return Action::Respond(refuse(
             req,
             400,
@@ -63,7 +62,9 @@ pub fn classify(req: &AdmissionRequest<DynamicObject>) -> Action {
             ),
         ));
     }
-    if req.operation != Operation::Create || req.sub_resource.as_deref().is_some_and(|s| !s.is_empty()) {
+    if req.operation != Operation::Create
+        || req.sub_resource.as_deref().is_some_and(|s| !s.is_empty())
+    {
         return Action::Respond(allow(req, None));
     }
     let Some(object) = &req.object else {
@@ -71,7 +72,13 @@ pub fn classify(req: &AdmissionRequest<DynamicObject>) -> Action {
     };
     let mut pod: Pod = match serde_json::to_value(object).and_then(serde_json::from_value) {
         Ok(pod) => pod,
-        Err(e) => return Action::Respond(refuse(req, 400, format!("the object is not a valid Pod: {e}"))),
+        Err(e) => {
+            return Action::Respond(refuse(
+                req,
+                400,
+                format!("the object is not a valid Pod: {e}"),
+            ))
+        }
     };
     let namespace = req
         .namespace
@@ -116,7 +123,11 @@ fn allow(req: &AdmissionRequest<DynamicObject>, warning: Option<String>) -> Admi
 }
 
 /// A refusal with an HTTP-like code and a message for the pod's author.
-pub fn refuse(req: &AdmissionRequest<DynamicObject>, code: u16, message: String) -> AdmissionResponse {
+pub fn refuse(
+    req: &AdmissionRequest<DynamicObject>,
+    code: u16,
+    message: String,
+) -> AdmissionResponse {
     let mut response = AdmissionResponse::from(req).deny(&message);
     response.result.code = code;
     response.result.reason = match code {

@@ -58,10 +58,14 @@ pub async fn run(client: Client, metrics: Arc<Metrics>, instance: Option<String>
     });
     controller
         // Only labelled pods: the cache never holds the rest of the cluster's pods.
-        .watches(pods, watcher::Config::default().labels(MODEL_LABEL), |pod| {
-            let name = pod.labels().get(MODEL_LABEL)?.clone();
-            Some(ObjectRef::<ModelValidation>::new(&name).within(&pod.namespace()?))
-        })
+        .watches(
+            pods,
+            watcher::Config::default().labels(MODEL_LABEL),
+            |pod| {
+                let name = pod.labels().get(MODEL_LABEL)?.clone();
+                Some(ObjectRef::<ModelValidation>::new(&name).within(&pod.namespace()?))
+            },
+        )
         .shutdown_on_signal()
         .run(reconcile, error_policy, context)
         .for_each(|result| async move {
@@ -83,7 +87,9 @@ async fn reconcile(mv: Arc<ModelValidation>, ctx: Arc<Context>) -> Result<Action
         .list(&ListParams::default().labels(&format!("{MODEL_LABEL}={name}")))
         .await?;
     let verdicts = status::verdicts_from_pods(&listed.items);
-    let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let now = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
     let new_status = status::build_status(&mv, &verdicts, &now);
     let announce: Vec<PodVerdict> = status::new_final_verdicts(mv.status.as_ref(), &verdicts)
         .into_iter()
@@ -96,8 +102,12 @@ async fn reconcile(mv: Arc<ModelValidation>, ctx: Arc<Context>) -> Result<Action
             "kind": ModelValidation::kind(&()),
             "status": new_status,
         });
-        api.patch_status(&name, &PatchParams::apply(MANAGER).force(), &Patch::Apply(&body))
-            .await?;
+        api.patch_status(
+            &name,
+            &PatchParams::apply(MANAGER).force(),
+            &Patch::Apply(&body),
+        )
+        .await?;
     }
     for verdict in &announce {
         ctx.metrics.count_verification(&verdict.result);

@@ -37,7 +37,10 @@ where
         };
         match (&running, leader) {
             (None, true) => {
-                tracing::info!("became leader ({}); starting the controller", config.identity);
+                tracing::info!(
+                    "became leader ({}); starting the controller",
+                    config.identity
+                );
                 running = Some(tokio::spawn(task()));
             }
             (Some(handle), true) if handle.is_finished() => running = Some(tokio::spawn(task())),
@@ -56,13 +59,16 @@ where
 pub async fn try_acquire(api: &Api<Lease>, config: &LeaseConfig) -> Result<bool, kube::Error> {
     let now = jiff::Timestamp::now();
     let existing = api.get_opt(&config.name).await?;
-    let spec = existing.as_ref().and_then(|l| l.spec.clone()).unwrap_or_default();
+    let spec = existing
+        .as_ref()
+        .and_then(|l| l.spec.clone())
+        .unwrap_or_default();
     let holder = spec.holder_identity.clone().unwrap_or_default();
     let ours = holder == config.identity;
     let expired = spec.renew_time.as_ref().is_none_or(|t| {
-        t.0.as_second()
-            .saturating_add(i64::from(spec.lease_duration_seconds.unwrap_or(config.lease_seconds)))
-            < now.as_second()
+        t.0.as_second().saturating_add(i64::from(
+            spec.lease_duration_seconds.unwrap_or(config.lease_seconds),
+        )) < now.as_second()
     });
     if !ours && !holder.is_empty() && !expired {
         return Ok(false);
@@ -73,20 +79,31 @@ pub async fn try_acquire(api: &Api<Lease>, config: &LeaseConfig) -> Result<bool,
             name: Some(config.name.clone()),
             namespace: Some(config.namespace.clone()),
             // Optimistic concurrency: two replicas taking an expired lease cannot both win.
-            resource_version: existing.as_ref().and_then(|l| l.metadata.resource_version.clone()),
+            resource_version: existing
+                .as_ref()
+                .and_then(|l| l.metadata.resource_version.clone()),
             ..ObjectMeta::default()
         },
         spec: Some(LeaseSpec {
             holder_identity: Some(config.identity.clone()),
             lease_duration_seconds: Some(config.lease_seconds),
-            acquire_time: if ours { spec.acquire_time.clone() } else { Some(MicroTime(now)) },
+            acquire_time: if ours {
+                spec.acquire_time.clone()
+            } else {
+                Some(MicroTime(now))
+            },
             renew_time: Some(MicroTime(now)),
-            lease_transitions: Some(if ours { transitions } else { transitions.saturating_add(1) }),
+            lease_transitions: Some(if ours {
+                transitions
+            } else {
+                transitions.saturating_add(1)
+            }),
             ..LeaseSpec::default()
         }),
     };
     let result = if existing.is_some() {
-        api.replace(&config.name, &PostParams::default(), &lease).await
+        api.replace(&config.name, &PostParams::default(), &lease)
+            .await
     } else {
         api.create(&PostParams::default(), &lease).await
     };

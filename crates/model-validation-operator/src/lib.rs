@@ -13,19 +13,19 @@
 )]
 
 pub mod admission;
+pub mod controller;
 pub mod crd;
+pub mod leader;
+pub mod metrics;
 pub mod mutate;
+pub mod policy;
+pub mod self_signed;
 pub mod settings;
 pub mod status;
+pub mod tls;
 pub mod verifier_args;
 pub mod volumes;
-pub mod policy;
 pub mod webhook;
-pub mod tls;
-pub mod metrics;
-pub mod controller;
-pub mod leader;
-pub mod self_signed;
 
 /// The pod label whose value names the `ModelValidation` in the pod's namespace.
 pub const MODEL_LABEL: &str = "validation.ml.sigstore.dev/ml";

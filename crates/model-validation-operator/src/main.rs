@@ -1,7 +1,12 @@
 //! `model-validation-operator crd | run`.
 #![cfg_attr(
     not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
 )]
 
 use std::net::SocketAddr;
@@ -22,7 +27,10 @@ use model_validation_operator::tls::{self, ReloadingResolver};
 use model_validation_operator::{controller, webhook};
 
 #[derive(Parser)]
-#[command(version, about = "Kubernetes operator that verifies ML models (OpenSSF Model Signing) before pods start")]
+#[command(
+    version,
+    about = "Kubernetes operator that verifies ML models (OpenSSF Model Signing) before pods start"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -42,7 +50,12 @@ struct RunArgs {
     #[arg(long, env = "WEBHOOK_ADDR", default_value = "0.0.0.0:9443")]
     webhook_addr: SocketAddr,
     /// PEM serving certificate (e.g. a mounted cert-manager Secret); reloaded when it changes.
-    #[arg(long, env = "TLS_CERT_FILE", requires = "tls_key_file", conflicts_with = "self_signed_tls")]
+    #[arg(
+        long,
+        env = "TLS_CERT_FILE",
+        requires = "tls_key_file",
+        conflicts_with = "self_signed_tls"
+    )]
     tls_cert_file: Option<PathBuf>,
     /// PEM private key of the serving certificate.
     #[arg(long, env = "TLS_KEY_FILE", requires = "tls_cert_file")]
@@ -58,10 +71,18 @@ struct RunArgs {
     #[arg(long, env = "SERVICE_NAME", default_value = "model-validation-webhook")]
     service_name: String,
     /// The operator's namespace (Service, Secret, Lease).
-    #[arg(long, env = "SERVICE_NAMESPACE", default_value = "model-validation-operator-system")]
+    #[arg(
+        long,
+        env = "SERVICE_NAMESPACE",
+        default_value = "model-validation-operator-system"
+    )]
     service_namespace: String,
     /// Secret holding the self-signed CA and serving certificate.
-    #[arg(long, env = "TLS_SECRET_NAME", default_value = "model-validation-webhook-tls")]
+    #[arg(
+        long,
+        env = "TLS_SECRET_NAME",
+        default_value = "model-validation-webhook-tls"
+    )]
     tls_secret_name: String,
     /// HOST:PORT of the plain-HTTP /metrics, /healthz and /readyz endpoints.
     #[arg(long, env = "METRICS_ADDR", default_value = "0.0.0.0:8080")]
@@ -125,7 +146,11 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("model-validation-operator-{}", std::process::id()));
 
     let resolver = ReloadingResolver::new(None);
-    match (&args.tls_cert_file, &args.tls_key_file, args.self_signed_tls) {
+    match (
+        &args.tls_cert_file,
+        &args.tls_key_file,
+        args.self_signed_tls,
+    ) {
         (Some(cert), Some(key), false) => {
             resolver.set(tls::load_files(cert, key)?);
             tokio::spawn(tls::watch_files(
@@ -211,9 +236,11 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
                 lease_seconds: 15,
                 renew_every: Duration::from_secs(5),
             };
-            tokio::spawn(leader::run_while_leader(client.clone(), config, move || {
-                controller::run(client.clone(), metrics.clone(), Some(instance.clone()))
-            }));
+            tokio::spawn(leader::run_while_leader(
+                client.clone(),
+                config,
+                move || controller::run(client.clone(), metrics.clone(), Some(instance.clone())),
+            ));
         } else {
             tokio::spawn(controller::run(client, metrics, Some(instance)));
         }

@@ -117,7 +117,10 @@ struct MetricsState {
 /// `/metrics`, `/healthz` (the process answers) and `/readyz` (a serving certificate is loaded).
 pub fn router(metrics: Arc<Metrics>, tls: Arc<ReloadingResolver>) -> Router {
     Router::new()
-        .route("/metrics", get(|State(s): State<MetricsState>| async move { s.metrics.encode() }))
+        .route(
+            "/metrics",
+            get(|State(s): State<MetricsState>| async move { s.metrics.encode() }),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/readyz",
@@ -125,7 +128,10 @@ pub fn router(metrics: Arc<Metrics>, tls: Arc<ReloadingResolver>) -> Router {
                 if s.tls.is_ready() {
                     (StatusCode::OK, "ok")
                 } else {
-                    (StatusCode::SERVICE_UNAVAILABLE, "no serving certificate yet")
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "no serving certificate yet",
+                    )
                 }
             }),
         )

@@ -94,7 +94,11 @@ fn plan(
         (INJECTED_HASH_ANNOTATION, injection.hash.as_str()),
         (AUTH_METHOD_ANNOTATION, injection.auth_method),
     ]);
-    ops.extend(annotation_ops(&annotations, pod.metadata.annotations.is_none(), &wanted));
+    ops.extend(annotation_ops(
+        &annotations,
+        pod.metadata.annotations.is_none(),
+        &wanted,
+    ));
     Ok(Some(ops))
 }
 
@@ -139,19 +143,34 @@ fn injection(
     let options = effective_options(model, &annotations)?;
 
     let mut trust = TrustFiles::default();
-    match method {
-        Method::Sigstore(_) => {}
-        Method::PublicKey(c) => trust.add("key", "public key", &c.key_path, &c.key_ref),
-        Method::Pki(c) => trust.add("ca", "certificate authority", &c.certificate_authority, &c.ca_ref),
-    }
+    let method_file = match method {
+        Method::Sigstore(_) => None,
+        Method::PublicKey(c) => Some(
+            trust
+                .add("key", "public key", &c.key_path, &c.key_ref)
+                .ok_or_else(|| format!("{cr} publicKeyConfig must set keyPath or keyRef"))?,
+        ),
+        Method::Pki(c) => Some(
+            trust
+                .add(
+                    "ca",
+                    "certificate authority",
+                    &c.certificate_authority,
+                    &c.ca_ref,
+                )
+                .ok_or_else(|| format!("{cr} pkiConfig must set certificateAuthority or caRef"))?,
+        ),
+    };
     let trust_config = match (method, &mv.spec.config.client_trust_config) {
-        (Method::Sigstore(_), Some(c)) => {
-            trust.add("trust-config", "trust config", &c.trust_config_path, &c.trust_config_ref)
-        }
+        (Method::Sigstore(_), Some(c)) => trust.add(
+            "trust-config",
+            "trust config",
+            &c.trust_config_path,
+            &c.trust_config_ref,
+        ),
         _ => None,
     };
-    let method_file = trust.files.first().filter(|_| !matches!(method, Method::Sigstore(_)));
-    let resolved = ResolvedMethod::from_method(method, method_file.cloned());
+    let resolved = ResolvedMethod::from_method(method, method_file);
     let args = verifier_args::build(
         &resolved,
         model,
@@ -161,8 +180,16 @@ fn injection(
     );
 
     let mut needed = vec![
-        NeededPath { what: "model path", path: &model.path, is_model: true },
-        NeededPath { what: "signature path", path: &model.signature_path, is_model: true },
+        NeededPath {
+            what: "model path",
+            path: &model.path,
+            is_model: true,
+        },
+        NeededPath {
+            what: "signature path",
+            path: &model.signature_path,
+            is_model: true,
+        },
     ];
     needed.extend(trust.paths.iter().map(|(what, path)| NeededPath {
         what,
@@ -195,7 +222,6 @@ fn injection(
 /// Trust files: paths on the pod's volumes, or ConfigMap/Secret keys mounted for the verifier.
 #[derive(Default)]
 struct TrustFiles {
-    files: Vec<String>,
     paths: Vec<(&'static str, String)>,
     volumes: Vec<Volume>,
     mounts: Vec<VolumeMount>,
@@ -219,7 +245,6 @@ impl TrustFiles {
             self.paths.push((what, path.clone()));
             path
         };
-        self.files.push(file.clone());
         Some(file)
     }
 }
@@ -292,10 +317,12 @@ fn container_ops(
     let inits = spec.init_containers.as_deref().unwrap_or_default();
     let value = serde_json::to_value(desired).map_err(|e| e.to_string())?;
     match inits.iter().position(|c| c.name == VERIFIER_CONTAINER) {
-        None if spec.init_containers.is_none() => {
-            Ok(vec![json!({"op": "add", "path": "/spec/initContainers", "value": [value]})])
-        }
-        None => Ok(vec![json!({"op": "add", "path": "/spec/initContainers/-", "value": value})]),
+        None if spec.init_containers.is_none() => Ok(vec![
+            json!({"op": "add", "path": "/spec/initContainers", "value": [value]}),
+        ]),
+        None => Ok(vec![
+            json!({"op": "add", "path": "/spec/initContainers/-", "value": value}),
+        ]),
         Some(i) if inits.get(i) == Some(desired) => Ok(vec![]),
         Some(i) if annotations.contains_key(INJECTED_HASH_ANNOTATION) => Ok(vec![
             json!({"op": "replace", "path": format!("/spec/initContainers/{i}"), "value": value}),
@@ -324,7 +351,9 @@ fn volume_ops(spec: &PodSpec, wanted: &[Volume]) -> Result<Vec<Value>, String> {
         return Ok(vec![]);
     }
     if spec.volumes.is_none() {
-        return Ok(vec![json!({"op": "add", "path": "/spec/volumes", "value": missing})]);
+        return Ok(vec![
+            json!({"op": "add", "path": "/spec/volumes", "value": missing}),
+        ]);
     }
     Ok(missing
         .into_iter()
@@ -334,10 +363,7 @@ fn volume_ops(spec: &PodSpec, wanted: &[Volume]) -> Result<Vec<Value>, String> {
 
 /// The workload's own mounts of the model's volumes become read-only (init containers keep
 /// theirs: a downloader must be able to write the model before it is verified).
-fn read_only_ops(
-    spec: &PodSpec,
-    model_volumes: &std::collections::BTreeSet<String>,
-) -> Vec<Value> {
+fn read_only_ops(spec: &PodSpec, model_volumes: &std::collections::BTreeSet<String>) -> Vec<Value> {
     let mut ops = Vec::new();
     for (i, container) in volumes::workload_containers(spec).enumerate() {
         for (j, mount) in container.volume_mounts.iter().flatten().enumerate() {

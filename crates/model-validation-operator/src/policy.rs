@@ -58,7 +58,10 @@ pub fn effective_options(
     let cr_unsigned = model.ignore_unsigned_files.unwrap_or(false);
     if let Some(v) = bool_annotation(annotations, IGNORE_UNSIGNED_ANNOTATION)? {
         if v && !cr_unsigned {
-            return Err(relax_error(IGNORE_UNSIGNED_ANNOTATION, "ignoreUnsignedFiles"));
+            return Err(relax_error(
+                IGNORE_UNSIGNED_ANNOTATION,
+                "ignoreUnsignedFiles",
+            ));
         }
         options.ignore_unsigned_files = Some(v);
     }

@@ -62,9 +62,10 @@ pub fn generate(names: &[String]) -> Result<GeneratedTls, rcgen::Error> {
 
     let key = KeyPair::generate()?;
     let mut params = CertificateParams::new(names.to_vec())?;
-    params
-        .distinguished_name
-        .push(DnType::CommonName, names.first().cloned().unwrap_or_default());
+    params.distinguished_name.push(
+        DnType::CommonName,
+        names.first().cloned().unwrap_or_default(),
+    );
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.not_before = now - time::Duration::minutes(5);
@@ -88,7 +89,12 @@ pub struct SelfSignedConfig {
 }
 
 /// Keeps the Secret, the resolver and the `caBundle` current; checks every `every`.
-pub async fn run(client: Client, config: SelfSignedConfig, resolver: Arc<ReloadingResolver>, every: Duration) {
+pub async fn run(
+    client: Client,
+    config: SelfSignedConfig,
+    resolver: Arc<ReloadingResolver>,
+    every: Duration,
+) {
     loop {
         if let Err(err) = reconcile(&client, &config, &resolver).await {
             tracing::warn!("self-signed TLS: {err:#}");
@@ -107,25 +113,45 @@ async fn reconcile(
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let current = existing.as_ref().and_then(|s| {
         let data = s.data.as_ref()?;
-        let text = |k: &str| data.get(k).and_then(|b| String::from_utf8(b.0.clone()).ok());
-        let not_after: i64 = s.metadata.annotations.as_ref()?.get(NOT_AFTER_ANNOTATION)?.parse().ok()?;
-        Some((text("ca.crt")?, text("tls.crt")?, text("tls.key")?, not_after))
+        let text = |k: &str| {
+            data.get(k)
+                .and_then(|b| String::from_utf8(b.0.clone()).ok())
+        };
+        let not_after: i64 = s
+            .metadata
+            .annotations
+            .as_ref()?
+            .get(NOT_AFTER_ANNOTATION)?
+            .parse()
+            .ok()?;
+        Some((
+            text("ca.crt")?,
+            text("tls.crt")?,
+            text("tls.key")?,
+            not_after,
+        ))
     });
     let (ca_bundle, cert, key) = match current {
-        Some((ca, cert, key, not_after)) if not_after - now > RENEW_BEFORE_DAYS * 86_400 => (ca, cert, key),
+        Some((ca, cert, key, not_after)) if not_after - now > RENEW_BEFORE_DAYS * 86_400 => {
+            (ca, cert, key)
+        }
         previous => {
             let fresh = generate(&service_dns_names(&config.service_name, &config.namespace))?;
             // The old CA stays trusted until its certificate expires: replicas still serving
             // the old certificate keep working during the rotation.
             let ca_bundle = match &previous {
-                Some((old_ca, _, _, not_after)) if *not_after > now => format!("{}{}", fresh.ca_pem, old_ca),
+                Some((old_ca, _, _, not_after)) if *not_after > now => {
+                    format!("{}{}", fresh.ca_pem, old_ca)
+                }
                 _ => fresh.ca_pem.clone(),
             };
             let secret = Secret {
                 metadata: ObjectMeta {
                     name: Some(config.secret_name.clone()),
                     namespace: Some(config.namespace.clone()),
-                    resource_version: existing.as_ref().and_then(|s| s.metadata.resource_version.clone()),
+                    resource_version: existing
+                        .as_ref()
+                        .and_then(|s| s.metadata.resource_version.clone()),
                     annotations: Some(BTreeMap::from([(
                         NOT_AFTER_ANNOTATION.to_owned(),
                         fresh.not_after.to_string(),
@@ -134,16 +160,27 @@ async fn reconcile(
                 },
                 type_: Some("kubernetes.io/tls".to_owned()),
                 data: Some(BTreeMap::from([
-                    ("ca.crt".to_owned(), ByteString(ca_bundle.clone().into_bytes())),
-                    ("tls.crt".to_owned(), ByteString(fresh.cert_pem.clone().into_bytes())),
-                    ("tls.key".to_owned(), ByteString(fresh.key_pem.clone().into_bytes())),
+                    (
+                        "ca.crt".to_owned(),
+                        ByteString(ca_bundle.clone().into_bytes()),
+                    ),
+                    (
+                        "tls.crt".to_owned(),
+                        ByteString(fresh.cert_pem.clone().into_bytes()),
+                    ),
+                    (
+                        "tls.key".to_owned(),
+                        ByteString(fresh.key_pem.clone().into_bytes()),
+                    ),
                 ])),
                 ..Secret::default()
             };
             // Another replica may win the race (409); it then wrote a valid Secret, which the
             // next round picks up.
             if existing.is_some() {
-                secrets.replace(&config.secret_name, &PostParams::default(), &secret).await?;
+                secrets
+                    .replace(&config.secret_name, &PostParams::default(), &secret)
+                    .await?;
             } else {
                 secrets.create(&PostParams::default(), &secret).await?;
             }
@@ -151,7 +188,11 @@ async fn reconcile(
             (ca_bundle, fresh.cert_pem, fresh.key_pem)
         }
     };
-    resolver.set(certified_key(cert.as_bytes(), key.as_bytes(), "self-signed certificate")?);
+    resolver.set(certified_key(
+        cert.as_bytes(),
+        key.as_bytes(),
+        "self-signed certificate",
+    )?);
     patch_ca_bundle(client, &config.webhook_config_name, &ca_bundle).await
 }
 
@@ -178,7 +219,8 @@ async fn patch_ca_bundle(client: &Client, name: &str, ca_bundle: &str) -> anyhow
         return Ok(());
     }
     let patch: json_patch::Patch = serde_json::from_value(serde_json::Value::Array(ops))?;
-    api.patch(name, &PatchParams::default(), &Patch::Json::<()>(patch)).await?;
+    api.patch(name, &PatchParams::default(), &Patch::Json::<()>(patch))
+        .await?;
     tracing::info!("updated caBundle of MutatingWebhookConfiguration {name}");
     Ok(())
 }

@@ -128,24 +128,38 @@ pub fn build_status(
     let count = |r: &str| {
         i32::try_from(verdicts.iter().filter(|v| v.result == r).count()).unwrap_or(i32::MAX)
     };
-    let (verified, failed, pending, uninjected) =
-        (count(VERIFIED), count(FAILED), count(PENDING), count(NOT_INJECTED));
+    let (verified, failed, pending, uninjected) = (
+        count(VERIFIED),
+        count(FAILED),
+        count(PENDING),
+        count(NOT_INJECTED),
+    );
     let name = mv.metadata.name.as_deref().unwrap_or_default();
     let first = |r: &str| verdicts.iter().find(|v| v.result == r);
     let (status, reason, message) = if let Some(v) = first(FAILED) {
         (
             "False",
             "VerificationFailed",
-            format!("{failed} pod(s) failed verification; latest: {}: {}", v.pod, v.reason),
+            format!(
+                "{failed} pod(s) failed verification; latest: {}: {}",
+                v.pod, v.reason
+            ),
         )
     } else if let Some(v) = first(NOT_INJECTED) {
         (
             "False",
             "PodsNotVerified",
-            format!("{uninjected} labelled pod(s) run without the verifier, e.g. {}", v.pod),
+            format!(
+                "{uninjected} labelled pod(s) run without the verifier, e.g. {}",
+                v.pod
+            ),
         )
     } else if pending > 0 {
-        ("Unknown", "Pending", format!("{pending} pod(s) waiting for verification"))
+        (
+            "Unknown",
+            "Pending",
+            format!("{pending} pod(s) waiting for verification"),
+        )
     } else if verified > 0 {
         ("True", "AllVerified", format!("{verified} pod(s) verified"))
     } else {

@@ -33,7 +33,11 @@ pub enum TlsError {
 }
 
 /// A certificate chain and key parsed from PEM; `what` names their origin in errors.
-pub fn certified_key(cert_pem: &[u8], key_pem: &[u8], what: &str) -> Result<CertifiedKey, TlsError> {
+pub fn certified_key(
+    cert_pem: &[u8],
+    key_pem: &[u8],
+    what: &str,
+) -> Result<CertifiedKey, TlsError> {
     let pem = |source| TlsError::Pem {
         what: what.to_owned(),
         source,
@@ -110,7 +114,12 @@ pub fn load_files(cert: &Path, key: &Path) -> Result<CertifiedKey, TlsError> {
 
 /// Polls the files and swaps the certificate when their contents change (a mounted Secret is
 /// updated by an atomic symlink swap, which inotify on the file itself would miss).
-pub async fn watch_files(resolver: Arc<ReloadingResolver>, cert: PathBuf, key: PathBuf, every: Duration) {
+pub async fn watch_files(
+    resolver: Arc<ReloadingResolver>,
+    cert: PathBuf,
+    key: PathBuf,
+    every: Duration,
+) {
     let mut last: Option<(Vec<u8>, Vec<u8>)> = None;
     loop {
         if let (Ok(c), Ok(k)) = (tokio::fs::read(&cert).await, tokio::fs::read(&key).await) {

@@ -41,8 +41,10 @@ pub fn plan(spec: &PodSpec, needed: &[NeededPath<'_>]) -> Result<MountPlan, Stri
         .collect();
     let mut plan = MountPlan::default();
     for need in needed {
+        // `max_by_key` keeps the last maximum: reversed, the first container's mount wins.
         let Some(found) = candidates
             .iter()
+            .rev()
             .filter(|m| holds(&m.mount_path, need.path))
             .max_by_key(|m| normalized(&m.mount_path).len())
         else {

@@ -56,7 +56,9 @@ impl ModelValidationLookup for ApiLookup {
             let api: Api<ModelValidation> = Api::namespaced(self.client.clone(), namespace);
             match tokio::time::timeout(LOOKUP_TIMEOUT, api.get_opt(name)).await {
                 Ok(result) => result.map_err(|e| e.to_string()),
-                Err(_) => Err(format!("no answer from the API server within {LOOKUP_TIMEOUT:?}")),
+                Err(_) => Err(format!(
+                    "no answer from the API server within {LOOKUP_TIMEOUT:?}"
+                )),
             }
         })
     }

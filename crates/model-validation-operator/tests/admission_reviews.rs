@@ -10,7 +10,9 @@ use common::*;
 use model_validation_operator::crd::ModelValidation;
 use model_validation_operator::metrics::Metrics;
 use model_validation_operator::settings::Settings;
-use model_validation_operator::webhook::{review, LookupFuture, ModelValidationLookup, WebhookState};
+use model_validation_operator::webhook::{
+    review, LookupFuture, ModelValidationLookup, WebhookState,
+};
 use serde_json::{json, Value};
 
 /// CRs by (namespace, name); `None` entries make the lookup fail.
@@ -18,7 +20,10 @@ pub struct FakeLookup(pub HashMap<(String, String), Option<ModelValidation>>);
 
 impl ModelValidationLookup for FakeLookup {
     fn get<'a>(&'a self, namespace: &'a str, name: &'a str) -> LookupFuture<'a> {
-        let found = self.0.get(&(namespace.to_owned(), name.to_owned())).cloned();
+        let found = self
+            .0
+            .get(&(namespace.to_owned(), name.to_owned()))
+            .cloned();
         Box::pin(async move {
             match found {
                 Some(Some(mv)) => Ok(Some(mv)),
@@ -60,7 +65,9 @@ fn review_json(operation: &str, object: Value) -> Value {
 }
 
 fn run(state: &WebhookState, body: &[u8]) -> Result<(&'static str, Value), String> {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     rt.block_on(review(state, body))
         .map(|(r, review)| (r, serde_json::to_value(review).unwrap()))
 }
@@ -100,7 +107,10 @@ fn missing_cr_is_denied_with_403() {
     assert_eq!(result, "denied");
     assert_eq!(out["response"]["allowed"], false);
     assert_eq!(out["response"]["status"]["code"], 403);
-    assert!(out["response"]["status"]["message"].as_str().unwrap().contains("\"workshop-model\" not found in namespace \"ml-workshop\""));
+    assert!(out["response"]["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("\"workshop-model\" not found in namespace \"ml-workshop\""));
 }
 
 #[test]
@@ -121,7 +131,11 @@ fn updates_and_deletes_are_allowed_even_without_the_cr() {
     let st = state(vec![]);
     for op in ["UPDATE", "DELETE", "CONNECT"] {
         let (result, out) = run_json(&st, &review_json(op, workshop_pod()));
-        assert_eq!((result, out["response"]["allowed"].clone()), ("allowed", json!(true)), "{op}");
+        assert_eq!(
+            (result, out["response"]["allowed"].clone()),
+            ("allowed", json!(true)),
+            "{op}"
+        );
         assert!(out["response"].get("patch").is_none());
     }
 }
@@ -129,11 +143,17 @@ fn updates_and_deletes_are_allowed_even_without_the_cr() {
 #[test]
 fn other_kinds_are_refused() {
     let st = state(vec![]);
-    let mut r = review_json("CREATE", json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}}));
+    let mut r = review_json(
+        "CREATE",
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}}),
+    );
     r["request"]["kind"] = json!({"group": "apps", "version": "v1", "kind": "Deployment"});
     let (result, out) = run_json(&st, &r);
     assert_eq!(result, "denied");
-    assert_eq!(out["response"]["status"]["message"], "this webhook admits core/v1 Pods, found apps/v1 Deployment");
+    assert_eq!(
+        out["response"]["status"]["message"],
+        "this webhook admits core/v1 Pods, found apps/v1 Deployment"
+    );
 }
 
 #[test]
@@ -143,12 +163,18 @@ fn create_without_object_or_with_a_broken_pod_is_refused() {
     r["request"].as_object_mut().unwrap().remove("object");
     let (result, out) = run_json(&st, &r);
     assert_eq!(result, "denied");
-    assert_eq!(out["response"]["status"]["message"], "the CREATE request carries no pod");
+    assert_eq!(
+        out["response"]["status"]["message"],
+        "the CREATE request carries no pod"
+    );
 
     let broken = set(workshop_pod(), "/spec/containers", json!("not a list"));
     let (result, out) = run_json(&st, &review_json("CREATE", broken));
     assert_eq!(result, "denied");
-    assert!(out["response"]["status"]["message"].as_str().unwrap().starts_with("the object is not a valid Pod"));
+    assert!(out["response"]["status"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("the object is not a valid Pod"));
 }
 
 #[test]

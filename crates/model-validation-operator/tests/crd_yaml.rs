@@ -16,14 +16,33 @@ fn committed_crd_matches_the_generated_one() {
 #[test]
 fn crd_identity_and_cel_rule() {
     let crd = ModelValidation::crd();
-    assert_eq!(crd.metadata.name.as_deref(), Some("modelvalidations.ml.sigstore.dev"));
+    assert_eq!(
+        crd.metadata.name.as_deref(),
+        Some("modelvalidations.ml.sigstore.dev")
+    );
     assert_eq!(crd.spec.scope, "Namespaced");
     assert_eq!(crd.spec.names.short_names, Some(vec!["mv".to_owned()]));
     let v = &crd.spec.versions[0];
     assert_eq!(v.name, "v1alpha1");
     assert!(v.subresources.as_ref().unwrap().status.is_some());
-    let columns: Vec<String> = v.additional_printer_columns.as_ref().unwrap().iter().map(|c| c.name.clone()).collect();
-    assert_eq!(columns, ["Auth Method", "Verified", "Failed", "Pending", "Model Path", "Age"]);
+    let columns: Vec<String> = v
+        .additional_printer_columns
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            "Auth Method",
+            "Verified",
+            "Failed",
+            "Pending",
+            "Model Path",
+            "Age"
+        ]
+    );
     let json = serde_json::to_string(&crd).unwrap();
     assert!(json.contains("exactly one validation method must be specified"));
     assert!(json.contains("[has(self.sigstoreConfig), has(self.publicKeyConfig), has(self.privateKeyConfig), has(self.pkiConfig)].filter(x, x).size() == 1"));

@@ -15,15 +15,24 @@ fn sigstore_exact_args() {
     assert_eq!(
         args(&out),
         strings(&[
-            "verify", "sigstore", "--signature=/data/bert-base-uncased/model.sig",
-            "--identity", "user@example.com",
-            "--identity-provider", "https://github.com/login/oauth",
-            "--termination-log", "/dev/termination-log", "--offline",
+            "verify",
+            "sigstore",
+            "--signature=/data/bert-base-uncased/model.sig",
+            "--identity",
+            "user@example.com",
+            "--identity-provider",
+            "https://github.com/login/oauth",
+            "--termination-log",
+            "/dev/termination-log",
+            "--offline",
             "/data/bert-base-uncased",
         ])
     );
     let c = verifier(&out);
-    assert_eq!(c.command.unwrap(), strings(&["/usr/local/bin/model_signing"]));
+    assert_eq!(
+        c.command.unwrap(),
+        strings(&["/usr/local/bin/model_signing"])
+    );
 }
 
 #[test]
@@ -44,13 +53,22 @@ fn sigstore_regexp_github_and_trust_config() {
     assert_eq!(
         args(&patched(&workshop_pod(), &mv)),
         strings(&[
-            "verify", "sigstore", "--signature=/data/bert-base-uncased/model.sig",
-            "--identity-regexp", "^https://github.com/org/.*$",
-            "--identity-provider-regexp", "^https://token.actions.githubusercontent.com$",
-            "--github-workflow-repository", "org/repo",
-            "--github-workflow-ref", "refs/tags/v1",
-            "--trust-config", "/data/trust.json",
-            "--termination-log", "/dev/termination-log", "--offline",
+            "verify",
+            "sigstore",
+            "--signature=/data/bert-base-uncased/model.sig",
+            "--identity-regexp",
+            "^https://github.com/org/.*$",
+            "--identity-provider-regexp",
+            "^https://token.actions.githubusercontent.com$",
+            "--github-workflow-repository",
+            "org/repo",
+            "--github-workflow-ref",
+            "refs/tags/v1",
+            "--trust-config",
+            "/data/trust.json",
+            "--termination-log",
+            "/dev/termination-log",
+            "--offline",
             "/data/bert-base-uncased",
         ])
     );
@@ -58,25 +76,47 @@ fn sigstore_regexp_github_and_trust_config() {
 
 #[test]
 fn public_key_path_exact_args() {
-    let mv = set(workshop_mv(), "/spec/config", json!({"publicKeyConfig": {"keyPath": "/data/keys/pub.pem"}}));
+    let mv = set(
+        workshop_mv(),
+        "/spec/config",
+        json!({"publicKeyConfig": {"keyPath": "/data/keys/pub.pem"}}),
+    );
     let out = patched(&workshop_pod(), &mv);
     assert_eq!(
         args(&out),
         strings(&[
-            "verify", "key", "--signature=/data/bert-base-uncased/model.sig",
-            "--public-key", "/data/keys/pub.pem",
-            "--termination-log", "/dev/termination-log",
+            "verify",
+            "key",
+            "--signature=/data/bert-base-uncased/model.sig",
+            "--public-key",
+            "/data/keys/pub.pem",
+            "--termination-log",
+            "/dev/termination-log",
             "/data/bert-base-uncased",
         ])
     );
-    assert_eq!(out["metadata"]["annotations"]["validation.ml.sigstore.dev/auth-method"], "public-key");
+    assert_eq!(
+        out["metadata"]["annotations"]["validation.ml.sigstore.dev/auth-method"],
+        "public-key"
+    );
 }
 
 #[test]
 fn private_key_config_is_an_alias_of_public_key_config() {
-    let alias = set(workshop_mv(), "/spec/config", json!({"privateKeyConfig": {"keyPath": "/data/keys/pub.pem"}}));
-    let new = set(workshop_mv(), "/spec/config", json!({"publicKeyConfig": {"keyPath": "/data/keys/pub.pem"}}));
-    assert_eq!(patched(&workshop_pod(), &alias), patched(&workshop_pod(), &new));
+    let alias = set(
+        workshop_mv(),
+        "/spec/config",
+        json!({"privateKeyConfig": {"keyPath": "/data/keys/pub.pem"}}),
+    );
+    let new = set(
+        workshop_mv(),
+        "/spec/config",
+        json!({"publicKeyConfig": {"keyPath": "/data/keys/pub.pem"}}),
+    );
+    assert_eq!(
+        patched(&workshop_pod(), &alias),
+        patched(&workshop_pod(), &new)
+    );
 }
 
 #[test]
@@ -90,13 +130,20 @@ fn certificate_exact_args_and_trust_config_dropped_outside_sigstore() {
     assert_eq!(
         args(&out),
         strings(&[
-            "verify", "certificate", "--signature=/data/bert-base-uncased/model.sig",
-            "--certificate-chain", "/data/ca.pem",
-            "--termination-log", "/dev/termination-log",
+            "verify",
+            "certificate",
+            "--signature=/data/bert-base-uncased/model.sig",
+            "--certificate-chain",
+            "/data/ca.pem",
+            "--termination-log",
+            "/dev/termination-log",
             "/data/bert-base-uncased",
         ])
     );
-    assert_eq!(out["metadata"]["annotations"]["validation.ml.sigstore.dev/auth-method"], "pki");
+    assert_eq!(
+        out["metadata"]["annotations"]["validation.ml.sigstore.dev/auth-method"],
+        "pki"
+    );
 }
 
 #[test]
@@ -107,7 +154,10 @@ fn key_by_reference_is_mounted_for_the_verifier_only() {
         json!({"publicKeyConfig": {"keyRef": {"kind": "ConfigMap", "name": "model-keys", "key": "pub.pem"}}}),
     );
     let out = patched(&workshop_pod(), &mv);
-    assert_eq!(args(&out)[3..5], strings(&["--public-key", "/etc/model-validation/key/pub.pem"]));
+    assert_eq!(
+        args(&out)[3..5],
+        strings(&["--public-key", "/etc/model-validation/key/pub.pem"])
+    );
     assert!(mounts(&out).contains(&(
         "model-validation-key".into(),
         "/etc/model-validation/key".into(),
@@ -132,8 +182,16 @@ fn ca_and_trust_config_by_secret_reference() {
         json!({"pkiConfig": {"caRef": {"kind": "Secret", "name": "pki", "key": "ca.pem"}}}),
     );
     let out = patched(&workshop_pod(), &mv);
-    assert_eq!(args(&out)[3..5], strings(&["--certificate-chain", "/etc/model-validation/ca/ca.pem"]));
-    let vol = out["spec"]["volumes"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        args(&out)[3..5],
+        strings(&["--certificate-chain", "/etc/model-validation/ca/ca.pem"])
+    );
+    let vol = out["spec"]["volumes"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(vol["secret"]["secretName"], "pki");
 
     let mv = set(
@@ -160,12 +218,24 @@ fn ignore_flags_in_order() {
     assert_eq!(
         args(&patched(&workshop_pod(), &mv)),
         strings(&[
-            "verify", "sigstore", "--signature=/data/m/model.sig",
-            "--identity", "user@example.com",
-            "--identity-provider", "https://github.com/login/oauth",
-            "--ignore-paths", "a.txt", "--ignore-paths", "logs",
-            "--no-ignore-git-paths", "--ignore-unsigned-files", "--allow-symlinks",
-            "--termination-log", "/dev/termination-log", "--offline", "/data/m",
+            "verify",
+            "sigstore",
+            "--signature=/data/m/model.sig",
+            "--identity",
+            "user@example.com",
+            "--identity-provider",
+            "https://github.com/login/oauth",
+            "--ignore-paths",
+            "a.txt",
+            "--ignore-paths",
+            "logs",
+            "--no-ignore-git-paths",
+            "--ignore-unsigned-files",
+            "--allow-symlinks",
+            "--termination-log",
+            "/dev/termination-log",
+            "--offline",
+            "/data/m",
         ])
     );
 }
@@ -174,8 +244,14 @@ fn ignore_flags_in_order() {
 fn pull_policy_resources_and_security_context() {
     let c = verifier(&patched(&workshop_pod(), &workshop_mv()));
     assert_eq!(c.image_pull_policy.as_deref(), Some("IfNotPresent"));
-    assert_eq!(c.termination_message_policy.as_deref(), Some("FallbackToLogsOnError"));
-    assert_eq!(c.termination_message_path.as_deref(), Some("/dev/termination-log"));
+    assert_eq!(
+        c.termination_message_policy.as_deref(),
+        Some("FallbackToLogsOnError")
+    );
+    assert_eq!(
+        c.termination_message_path.as_deref(),
+        Some("/dev/termination-log")
+    );
     let sc = serde_json::to_value(c.security_context.unwrap()).unwrap();
     assert_eq!(
         sc,
@@ -194,5 +270,8 @@ fn pull_policy_resources_and_security_context() {
     mv["spec"]["resources"] = json!({"limits": {"cpu": "2", "memory": "1Gi"}});
     let c = verifier(&patched(&workshop_pod(), &mv));
     assert_eq!(c.image_pull_policy.as_deref(), Some("Always"));
-    assert_eq!(serde_json::to_value(c.resources.unwrap()).unwrap(), json!({"limits": {"cpu": "2", "memory": "1Gi"}}));
+    assert_eq!(
+        serde_json::to_value(c.resources.unwrap()).unwrap(),
+        json!({"limits": {"cpu": "2", "memory": "1Gi"}})
+    );
 }

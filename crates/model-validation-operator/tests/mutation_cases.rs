@@ -15,7 +15,11 @@ fn unlabelled_pod_is_allowed_unchanged() {
 
 #[test]
 fn empty_label_is_denied() {
-    let p = set(workshop_pod(), "/metadata/labels", json!({"validation.ml.sigstore.dev/ml": ""}));
+    let p = set(
+        workshop_pod(),
+        "/metadata/labels",
+        json!({"validation.ml.sigstore.dev/ml": ""}),
+    );
     assert!(denial(&p, None).contains("is empty"));
 }
 
@@ -32,7 +36,10 @@ fn missing_cr_is_denied_naming_cr_and_namespace() {
 fn cr_in_another_namespace_is_denied() {
     let other = set(workshop_mv(), "/metadata/namespace", json!("team-b"));
     let msg = denial(&workshop_pod(), Some(&other));
-    assert!(msg.contains("only governs pods in its own namespace"), "{msg}");
+    assert!(
+        msg.contains("only governs pods in its own namespace"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -59,7 +66,10 @@ fn predeclared_verifier_init_container_is_denied() {
 #[test]
 fn verifier_name_on_a_regular_container_is_denied() {
     let mut p = workshop_pod();
-    p["spec"]["containers"].as_array_mut().unwrap().push(json!({"name": "model-validation", "image": "busybox"}));
+    p["spec"]["containers"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "model-validation", "image": "busybox"}));
     assert!(denial(&p, Some(&workshop_mv())).contains("reserved"));
 }
 
@@ -67,11 +77,15 @@ fn verifier_name_on_a_regular_container_is_denied() {
 fn forged_annotation_gets_the_real_verifier() {
     // Claiming our annotation does not keep a dummy: it is replaced by the real verifier.
     let mut p = workshop_pod();
-    p["spec"]["initContainers"] = json!([{"name": "model-validation", "image": "busybox", "command": ["true"]}]);
+    p["spec"]["initContainers"] =
+        json!([{"name": "model-validation", "image": "busybox", "command": ["true"]}]);
     p["metadata"]["annotations"] = json!({"validation.ml.sigstore.dev/injected-spec-hash": "0000"});
     let out = patched(&p, &workshop_mv());
     let c = verifier(&out);
-    assert_eq!(c.image.as_deref(), Some(model_validation_operator::settings::DEFAULT_VERIFIER_IMAGE));
+    assert_eq!(
+        c.image.as_deref(),
+        Some(model_validation_operator::settings::DEFAULT_VERIFIER_IMAGE)
+    );
     assert_eq!(c.args.unwrap()[0], "verify");
     assert_eq!(out["spec"]["initContainers"].as_array().unwrap().len(), 1);
 }
@@ -91,8 +105,14 @@ fn appended_after_existing_init_containers() {
         .collect();
     assert_eq!(names, ["download-model", "model-validation"]);
     // The downloader keeps writing; the workload gets the model read-only.
-    assert_eq!(out["spec"]["initContainers"][0]["volumeMounts"][0].get("readOnly"), None);
-    assert_eq!(out["spec"]["containers"][0]["volumeMounts"][0]["readOnly"], true);
+    assert_eq!(
+        out["spec"]["initContainers"][0]["volumeMounts"][0].get("readOnly"),
+        None
+    );
+    assert_eq!(
+        out["spec"]["containers"][0]["volumeMounts"][0]["readOnly"],
+        true
+    );
 }
 
 #[test]
@@ -116,11 +136,23 @@ fn multi_container_duplicate_mounts_are_deduplicated() {
         ]
     }));
     let out = patched(&p, &workshop_mv());
-    assert_eq!(mounts(&out), vec![("model-storage".into(), "/data".into(), None, Some(true))]);
+    assert_eq!(
+        mounts(&out),
+        vec![("model-storage".into(), "/data".into(), None, Some(true))]
+    );
     // Both workload containers' model mounts become read-only; the cache stays writable.
-    assert_eq!(out["spec"]["containers"][0]["volumeMounts"][0]["readOnly"], true);
-    assert_eq!(out["spec"]["containers"][1]["volumeMounts"][0]["readOnly"], true);
-    assert_eq!(out["spec"]["containers"][1]["volumeMounts"][1].get("readOnly"), None);
+    assert_eq!(
+        out["spec"]["containers"][0]["volumeMounts"][0]["readOnly"],
+        true
+    );
+    assert_eq!(
+        out["spec"]["containers"][1]["volumeMounts"][0]["readOnly"],
+        true
+    );
+    assert_eq!(
+        out["spec"]["containers"][1]["volumeMounts"][1].get("readOnly"),
+        None
+    );
 }
 
 #[test]
@@ -133,7 +165,12 @@ fn sub_path_is_kept_and_the_deepest_mount_wins() {
     let out = patched(&p, &workshop_mv());
     assert_eq!(
         mounts(&out),
-        vec![("models".into(), "/data/bert-base-uncased".into(), Some("bert".into()), Some(true))]
+        vec![(
+            "models".into(),
+            "/data/bert-base-uncased".into(),
+            Some("bert".into()),
+            Some(true)
+        )]
     );
 }
 
@@ -144,7 +181,11 @@ fn signature_on_another_volume_is_mounted_too() {
         {"name": "model-storage", "mountPath": "/data"},
         {"name": "sigs", "mountPath": "/sigs"}
     ]);
-    let mv = set(workshop_mv(), "/spec/model/signaturePath", json!("/sigs/model.sig"));
+    let mv = set(
+        workshop_mv(),
+        "/spec/model/signaturePath",
+        json!("/sigs/model.sig"),
+    );
     let out = patched(&p, &mv);
     assert_eq!(
         mounts(&out),
@@ -173,7 +214,11 @@ fn model_path_on_no_volume_is_denied() {
 
 #[test]
 fn uri_model_paths_are_denied() {
-    let mv = set(workshop_mv(), "/spec/model/path", json!("s3://bucket/model"));
+    let mv = set(
+        workshop_mv(),
+        "/spec/model/path",
+        json!("s3://bucket/model"),
+    );
     assert!(denial(&workshop_pod(), Some(&mv)).contains("must be an absolute path"));
 }
 
@@ -182,7 +227,10 @@ fn read_only_workload_mounts_can_be_turned_off() {
     let mut mv = workshop_mv();
     mv["spec"]["readOnlyModelMounts"] = json!(false);
     let out = patched(&workshop_pod(), &mv);
-    assert_eq!(out["spec"]["containers"][0]["volumeMounts"][0].get("readOnly"), None);
+    assert_eq!(
+        out["spec"]["containers"][0]["volumeMounts"][0].get("readOnly"),
+        None
+    );
 }
 
 #[test]
@@ -201,18 +249,42 @@ fn narrowing_annotations_are_applied() {
     let tail: Vec<&str> = a.iter().map(String::as_str).skip(7).collect();
     assert_eq!(
         tail,
-        ["--ignore-paths", "b", "--no-ignore-git-paths", "--no-ignore-unsigned-files",
-         "--termination-log", "/dev/termination-log", "--offline", "/data/bert-base-uncased"]
+        [
+            "--ignore-paths",
+            "b",
+            "--no-ignore-git-paths",
+            "--no-ignore-unsigned-files",
+            "--termination-log",
+            "/dev/termination-log",
+            "--offline",
+            "/data/bert-base-uncased"
+        ]
     );
 }
 
 #[test]
 fn relaxing_annotations_are_denied() {
     let cases = [
-        ("validation.ml.sigstore.dev/ignore-unsigned-files", "true", "ignoreUnsignedFiles"),
-        ("validation.ml.sigstore.dev/allow-symlinks", "TRUE", "allowSymlinks"),
-        ("validation.ml.sigstore.dev/ignore-paths", "evil.py", "adds \"evil.py\""),
-        ("validation.ml.sigstore.dev/ignore-unsigned-files", "yes", "must be \"true\" or \"false\""),
+        (
+            "validation.ml.sigstore.dev/ignore-unsigned-files",
+            "true",
+            "ignoreUnsignedFiles",
+        ),
+        (
+            "validation.ml.sigstore.dev/allow-symlinks",
+            "TRUE",
+            "allowSymlinks",
+        ),
+        (
+            "validation.ml.sigstore.dev/ignore-paths",
+            "evil.py",
+            "adds \"evil.py\"",
+        ),
+        (
+            "validation.ml.sigstore.dev/ignore-unsigned-files",
+            "yes",
+            "must be \"true\" or \"false\"",
+        ),
     ];
     for (key, value, expected) in cases {
         let mut p = workshop_pod();
@@ -235,7 +307,11 @@ fn reinvocation_is_idempotent() {
         other => panic!("second pass must not change the pod: {other:?}"),
     }
     // With trust material by reference (extra volume) too.
-    let mv = set(workshop_mv(), "/spec/config", json!({"pkiConfig": {"caRef": {"kind": "Secret", "name": "pki", "key": "ca.pem"}}}));
+    let mv = set(
+        workshop_mv(),
+        "/spec/config",
+        json!({"pkiConfig": {"caRef": {"kind": "Secret", "name": "pki", "key": "ca.pem"}}}),
+    );
     let once = patched(&workshop_pod(), &mv);
     assert!(matches!(decide_json(&once, Some(&mv)), Decision::Allow(_)));
 }
@@ -244,21 +320,37 @@ fn reinvocation_is_idempotent() {
 fn reinvocation_after_another_webhook_sees_its_volumes() {
     // A later webhook mounts a second volume holding the signature: our container is replaced,
     // not duplicated, and the pod converges.
-    let mv = set(workshop_mv(), "/spec/model/signaturePath", json!("/sigs/model.sig"));
+    let mv = set(
+        workshop_mv(),
+        "/spec/model/signaturePath",
+        json!("/sigs/model.sig"),
+    );
     let mut p = workshop_pod();
-    p["spec"]["containers"][0]["volumeMounts"].as_array_mut().unwrap().push(json!({"name": "sigs", "mountPath": "/sigs"}));
+    p["spec"]["containers"][0]["volumeMounts"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "sigs", "mountPath": "/sigs"}));
     let full = patched(&p, &mv);
     let mut partial = full.clone();
-    partial["spec"]["initContainers"][0]["volumeMounts"] = json!([{"name": "model-storage", "mountPath": "/data", "readOnly": true}]);
+    partial["spec"]["initContainers"][0]["volumeMounts"] =
+        json!([{"name": "model-storage", "mountPath": "/data", "readOnly": true}]);
     let again = patched(&partial, &mv);
-    assert_eq!(again["spec"]["initContainers"], full["spec"]["initContainers"]);
+    assert_eq!(
+        again["spec"]["initContainers"],
+        full["spec"]["initContainers"]
+    );
     assert!(matches!(decide_json(&again, Some(&mv)), Decision::Allow(_)));
 }
 
 #[test]
 fn injected_hash_annotation_is_set() {
     let out = patched(&workshop_pod(), &workshop_mv());
-    let hash = out["metadata"]["annotations"]["validation.ml.sigstore.dev/injected-spec-hash"].as_str().unwrap();
+    let hash = out["metadata"]["annotations"]["validation.ml.sigstore.dev/injected-spec-hash"]
+        .as_str()
+        .unwrap();
     assert_eq!(hash.len(), 64);
-    assert_eq!(out["metadata"]["annotations"]["validation.ml.sigstore.dev/auth-method"], "sigstore");
+    assert_eq!(
+        out["metadata"]["annotations"]["validation.ml.sigstore.dev/auth-method"],
+        "sigstore"
+    );
 }

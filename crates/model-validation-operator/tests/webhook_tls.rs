@@ -95,12 +95,17 @@ fn client_trusting(ca_pem: &str) -> reqwest::Client {
     for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
         roots.add(cert.unwrap()).unwrap();
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .build()
         .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    reqwest::Client::builder().tls_backend_preconfigured(config).build().unwrap()
 }
 
 async fn post(r: &Running, body: Vec<u8>) -> (u16, String) {
@@ -119,13 +124,19 @@ async fn post(r: &Running, body: Vec<u8>) -> (u16, String) {
 async fn https_webhook_patches_denies_and_rejects() {
     let r = start().await;
 
-    let (code, body) = post(&r, serde_json::to_vec(&review(Some("workshop-model"))).unwrap()).await;
+    let (code, body) = post(
+        &r,
+        serde_json::to_vec(&review(Some("workshop-model"))).unwrap(),
+    )
+    .await;
     assert_eq!(code, 200);
     let out: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(out["response"]["uid"], "uid-1");
     assert_eq!(out["response"]["allowed"], true);
     use base64::Engine;
-    let patch = base64::engine::general_purpose::STANDARD.decode(out["response"]["patch"].as_str().unwrap()).unwrap();
+    let patch = base64::engine::general_purpose::STANDARD
+        .decode(out["response"]["patch"].as_str().unwrap())
+        .unwrap();
     let patch: Value = serde_json::from_slice(&patch).unwrap();
     assert_eq!(patch[0]["op"], "add");
     assert_eq!(patch[0]["path"], "/spec/initContainers");
@@ -135,7 +146,10 @@ async fn https_webhook_patches_denies_and_rejects() {
     assert_eq!(code, 200);
     let out: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(out["response"]["allowed"], false);
-    assert!(out["response"]["status"]["message"].as_str().unwrap().contains("\"missing\" not found in namespace \"ml-workshop\""));
+    assert!(out["response"]["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("\"missing\" not found in namespace \"ml-workshop\""));
 
     let (code, body) = post(&r, serde_json::to_vec(&review(None)).unwrap()).await;
     assert_eq!(code, 200);
@@ -145,7 +159,10 @@ async fn https_webhook_patches_denies_and_rejects() {
 
     let (code, body) = post(&r, b"{not json".to_vec()).await;
     assert_eq!(code, 400);
-    assert!(body.contains("expected an admission.k8s.io/v1 AdmissionReview"), "{body}");
+    assert!(
+        body.contains("expected an admission.k8s.io/v1 AdmissionReview"),
+        "{body}"
+    );
 
     let (code, _) = post(&r, vec![b' '; 4 * 1024 * 1024]).await;
     assert_eq!(code, 413);
@@ -161,10 +178,19 @@ async fn certificate_rotation_is_served_without_restart() {
     // Swap in a certificate from another CA: the old client must now fail, a client trusting
     // the new CA must succeed.
     let next = generate(&["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
-    r.resolver.set(certified_key(next.cert_pem.as_bytes(), next.key_pem.as_bytes(), "next").unwrap());
+    r.resolver
+        .set(certified_key(next.cert_pem.as_bytes(), next.key_pem.as_bytes(), "next").unwrap());
     let old = r.client.post(&r.url).body("{}").send().await;
-    assert!(old.is_err(), "a client trusting only the old CA must be refused");
-    let fresh = Running { client: client_trusting(&next.ca_pem), url: r.url.clone(), handle: r.handle.clone(), resolver: r.resolver.clone() };
+    assert!(
+        old.is_err(),
+        "a client trusting only the old CA must be refused"
+    );
+    let fresh = Running {
+        client: client_trusting(&next.ca_pem),
+        url: r.url.clone(),
+        handle: r.handle.clone(),
+        resolver: r.resolver.clone(),
+    };
     let (code, _) = post(&fresh, serde_json::to_vec(&review(None)).unwrap()).await;
     assert_eq!(code, 200);
     r.handle.shutdown();

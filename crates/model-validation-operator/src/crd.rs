@@ -200,7 +200,7 @@ pub struct PodVerdict {
 }
 
 /// Which method a config selects; `None` unless exactly one is set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Method<'a> {
     Sigstore(&'a SigstoreConfig),
     PublicKey(&'a PublicKeyConfig),

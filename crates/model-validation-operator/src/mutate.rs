@@ -76,7 +76,7 @@ fn plan(
     };
     let mv_namespace = mv.metadata.namespace.as_deref().unwrap_or_default();
     let mv_name = mv.metadata.name.as_deref().unwrap_or_default();
-    if mv_namespace != namespace || mv_name != cr_name {
+    if mv_namespace != namespace || mv_name != cr_name.as_str() {
         return Err(format!(
             "the pod in namespace {namespace:?} names ModelValidation {cr_name:?}, but was \
              given {mv_namespace}/{mv_name}: a ModelValidation only governs pods in its own \

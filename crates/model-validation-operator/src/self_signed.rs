@@ -219,7 +219,7 @@ async fn patch_ca_bundle(client: &Client, name: &str, ca_bundle: &str) -> anyhow
         return Ok(());
     }
     let patch: json_patch::Patch = serde_json::from_value(serde_json::Value::Array(ops))?;
-    api.patch(name, &PatchParams::default(), &Patch::Json::<()>(patch))
+    api.patch(name, &PatchParams::default(), &Patch::<()>::Json(patch))
         .await?;
     tracing::info!("updated caBundle of MutatingWebhookConfiguration {name}");
     Ok(())

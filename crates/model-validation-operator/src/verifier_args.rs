@@ -14,7 +14,7 @@ use crate::policy::ModelOptions;
 use crate::TERMINATION_LOG;
 
 /// The method with its trust file resolved to a path inside the verifier container.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ResolvedMethod<'a> {
     Sigstore(&'a SigstoreConfig),
     Key(String),

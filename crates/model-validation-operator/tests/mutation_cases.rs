@@ -118,10 +118,7 @@ fn appended_after_existing_init_containers() {
 #[test]
 fn only_model_volumes_read_only_never_the_service_account_token() {
     let out = patched(&workshop_pod(), &workshop_mv());
-    assert_eq!(
-        mounts(&out),
-        vec![("model-storage".into(), "/data".into(), None, Some(true))]
-    );
+    assert_eq!(mounts(&out), vec![ro("model-storage", "/data", None)]);
 }
 
 #[test]
@@ -136,10 +133,7 @@ fn multi_container_duplicate_mounts_are_deduplicated() {
         ]
     }));
     let out = patched(&p, &workshop_mv());
-    assert_eq!(
-        mounts(&out),
-        vec![("model-storage".into(), "/data".into(), None, Some(true))]
-    );
+    assert_eq!(mounts(&out), vec![ro("model-storage", "/data", None)]);
     // Both workload containers' model mounts become read-only; the cache stays writable.
     assert_eq!(
         out["spec"]["containers"][0]["volumeMounts"][0]["readOnly"],
@@ -165,12 +159,7 @@ fn sub_path_is_kept_and_the_deepest_mount_wins() {
     let out = patched(&p, &workshop_mv());
     assert_eq!(
         mounts(&out),
-        vec![(
-            "models".into(),
-            "/data/bert-base-uncased".into(),
-            Some("bert".into()),
-            Some(true)
-        )]
+        vec![ro("models", "/data/bert-base-uncased", Some("bert"))]
     );
 }
 
@@ -190,8 +179,8 @@ fn signature_on_another_volume_is_mounted_too() {
     assert_eq!(
         mounts(&out),
         vec![
-            ("model-storage".into(), "/data".into(), None, Some(true)),
-            ("sigs".into(), "/sigs".into(), None, Some(true))
+            ro("model-storage", "/data", None),
+            ro("sigs", "/sigs", None)
         ]
     );
 }

@@ -58,6 +58,7 @@ fn review(label: Option<&str>) -> Value {
 /// A started server, the client that trusts it, and its base URL.
 struct Running {
     client: reqwest::Client,
+    ca_pem: String,
     url: String,
     handle: axum_server::Handle<std::net::SocketAddr>,
     resolver: Arc<ReloadingResolver>,
@@ -84,6 +85,7 @@ async fn start() -> Running {
     ));
     Running {
         client: client_trusting(&tls.ca_pem),
+        ca_pem: tls.ca_pem.clone(),
         url: format!("https://127.0.0.1:{}{}", addr.port(), webhook::PATH),
         handle,
         resolver,
@@ -180,13 +182,19 @@ async fn certificate_rotation_is_served_without_restart() {
     let next = generate(&["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
     r.resolver
         .set(certified_key(next.cert_pem.as_bytes(), next.key_pem.as_bytes(), "next").unwrap());
-    let old = r.client.post(&r.url).body("{}").send().await;
+    // A new connection from a client trusting only the old CA is refused now.
+    let old = client_trusting(&r.ca_pem)
+        .post(&r.url)
+        .body("{}")
+        .send()
+        .await;
     assert!(
         old.is_err(),
         "a client trusting only the old CA must be refused"
     );
     let fresh = Running {
         client: client_trusting(&next.ca_pem),
+        ca_pem: next.ca_pem.clone(),
         url: r.url.clone(),
         handle: r.handle.clone(),
         resolver: r.resolver.clone(),

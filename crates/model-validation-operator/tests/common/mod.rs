@@ -115,3 +115,17 @@ pub fn mounts(patched: &Value) -> Vec<(String, String, Option<String>, Option<bo
         .map(|m| (m.name, m.mount_path, m.sub_path, m.read_only))
         .collect()
 }
+
+/// A verifier mount as `mounts` returns it (always read-only).
+pub fn ro(
+    name: &str,
+    path: &str,
+    sub_path: Option<&str>,
+) -> (String, String, Option<String>, Option<bool>) {
+    (
+        name.to_owned(),
+        path.to_owned(),
+        sub_path.map(str::to_owned),
+        Some(true),
+    )
+}

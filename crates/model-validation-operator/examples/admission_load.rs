@@ -109,6 +109,8 @@ fn review_body(i: u64) -> Vec<u8> {
 }
 
 async fn load(port: u16, ca: &str, rate: u64, seconds: u64) -> anyhow::Result<()> {
+    // reqwest is built without a crypto provider; the process default is ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(&std::fs::read(ca)?) {
         roots.add(cert?)?;

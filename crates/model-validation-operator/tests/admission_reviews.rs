@@ -182,7 +182,7 @@ fn malformed_reviews_are_errors() {
     let st = state(vec![(NS, CR, Some(workshop_mv()))]);
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (b"not json".to_vec(), "expected an admission.k8s.io/v1 AdmissionReview"),
-        (b"{}".to_vec(), "expected an admission.k8s.io/v1 AdmissionReview"),
+        (b"{}".to_vec(), "admission.k8s.io/v1"),
         (
             serde_json::to_vec(&json!({"apiVersion": "admission.k8s.io/v1beta1", "kind": "AdmissionReview", "request": review_json("CREATE", workshop_pod())["request"]})).unwrap(),
             "expected apiVersion admission.k8s.io/v1 kind AdmissionReview, found admission.k8s.io/v1beta1",

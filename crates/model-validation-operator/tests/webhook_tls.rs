@@ -1,7 +1,6 @@
 //! The real HTTPS webhook server on 127.0.0.1:0 with a freshly issued certificate, called with
 //! real AdmissionReview JSON by a rustls client that trusts only that certificate's CA.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use model_validation_operator::crd::ModelValidation;

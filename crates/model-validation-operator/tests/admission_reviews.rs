@@ -91,7 +91,9 @@ fn labelled_create_is_patched_with_the_uid_echoed() {
     let bytes: Vec<u8> = serde_json::from_value(resp["patch"].clone()).unwrap();
     let ops: Vec<Value> = serde_json::from_slice(&bytes).unwrap();
     assert!(!ops.is_empty());
-    assert!(ops.iter().all(|op| op["op"].is_string() && op["path"].is_string()));
+    assert!(ops
+        .iter()
+        .all(|op| op["op"].is_string() && op["path"].is_string()));
 }
 
 #[test]

@@ -136,10 +136,8 @@ async fn https_webhook_patches_denies_and_rejects() {
     let out: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(out["response"]["uid"], "uid-1");
     assert_eq!(out["response"]["allowed"], true);
-    use base64::Engine;
-    let patch = base64::engine::general_purpose::STANDARD
-        .decode(out["response"]["patch"].as_str().unwrap())
-        .unwrap();
+    // kube-core sends the patch bytes as a JSON array (Go's []byte decoder accepts it).
+    let patch: Vec<u8> = serde_json::from_value(out["response"]["patch"].clone()).unwrap();
     let patch: Value = serde_json::from_slice(&patch).unwrap();
     assert_eq!(patch[0]["op"], "add");
     assert_eq!(patch[0]["path"], "/spec/initContainers");

@@ -61,9 +61,24 @@ pub fn mv(v: Value) -> ModelValidation {
     serde_json::from_value(v).unwrap()
 }
 
-/// Sets `value` at the JSON pointer `path` (creating nothing: the parent must exist).
+/// Sets `value` at the JSON pointer `path`; the parent must exist, the last key may be new.
 pub fn set(mut doc: Value, path: &str, value: Value) -> Value {
-    *doc.pointer_mut(path).unwrap_or_else(|| panic!("no {path}")) = value;
+    let (parent, key) = path
+        .rsplit_once('/')
+        .unwrap_or_else(|| panic!("bad pointer {path}"));
+    let parent = doc
+        .pointer_mut(parent)
+        .unwrap_or_else(|| panic!("no {parent}"));
+    match parent {
+        Value::Object(map) => {
+            map.insert(key.to_owned(), value);
+        }
+        other => {
+            *other
+                .pointer_mut(&format!("/{key}"))
+                .unwrap_or_else(|| panic!("no {path}")) = value
+        }
+    }
     doc
 }
 

@@ -16,7 +16,7 @@ pub const MAX_REVIEW_BYTES: usize = 3 * 1024 * 1024;
 #[derive(Debug)]
 pub enum Action {
     /// Answer now (not a pod CREATE, or not labelled).
-    Respond(AdmissionResponse),
+    Respond(Box<AdmissionResponse>),
     /// Look up the CR `cr_name` in `namespace` and decide for `pod`.
     Decide {
         pod: Box<Pod>,
@@ -53,31 +53,35 @@ pub fn parse(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, String> {
 pub fn classify(req: &AdmissionRequest<DynamicObject>) -> Action {
     let kind = &req.kind;
     if !kind.group.is_empty() || kind.version != "v1" || kind.kind != "Pod" {
-        return Action::Respond(refuse(
+        return Action::Respond(Box::new(refuse(
             req,
             400,
             format!(
                 "this webhook admits core/v1 Pods, found {}/{} {}",
                 kind.group, kind.version, kind.kind
             ),
-        ));
+        )));
     }
     if req.operation != Operation::Create
         || req.sub_resource.as_deref().is_some_and(|s| !s.is_empty())
     {
-        return Action::Respond(allow(req, None));
+        return Action::Respond(Box::new(allow(req, None)));
     }
     let Some(object) = &req.object else {
-        return Action::Respond(refuse(req, 400, "the CREATE request carries no pod".into()));
+        return Action::Respond(Box::new(refuse(
+            req,
+            400,
+            "the CREATE request carries no pod".into(),
+        )));
     };
     let mut pod: Pod = match serde_json::to_value(object).and_then(serde_json::from_value) {
         Ok(pod) => pod,
         Err(e) => {
-            return Action::Respond(refuse(
+            return Action::Respond(Box::new(refuse(
                 req,
                 400,
                 format!("the object is not a valid Pod: {e}"),
-            ))
+            )))
         }
     };
     let namespace = req
@@ -95,7 +99,7 @@ pub fn classify(req: &AdmissionRequest<DynamicObject>) -> Action {
         .and_then(|l| l.get(MODEL_LABEL))
         .cloned();
     match cr_name {
-        None => Action::Respond(allow(req, None)),
+        None => Action::Respond(Box::new(allow(req, None))),
         Some(cr_name) => Action::Decide {
             pod: Box::new(pod),
             namespace,

@@ -98,7 +98,7 @@ pub async fn review(
 ) -> Result<(&'static str, AdmissionReview<DynamicObject>), String> {
     let req = admission::parse(body)?;
     let response = match admission::classify(&req) {
-        Action::Respond(response) => response,
+        Action::Respond(response) => *response,
         Action::Decide {
             pod,
             namespace,

@@ -10,6 +10,7 @@ mod logging;
 mod output;
 mod password;
 mod progress;
+mod termination;
 mod time;
 
 use std::process::ExitCode;

@@ -57,6 +57,10 @@ pub struct VerifyCommon {
     /// Number of hashing threads (default: all cores).
     #[arg(long = "workers", value_name = "N", value_parser = super::common::parse_workers)]
     pub workers: Option<usize>,
+
+    /// Also write a one-line verdict to this file (e.g. Kubernetes' /dev/termination-log).
+    #[arg(long = "termination-log", value_name = "PATH")]
+    pub termination_log: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, PartialEq)]

@@ -18,6 +18,12 @@ pub fn run(method: &VerifyMethod) -> Status {
     let progress = HashProgress::on_terminal();
     let result = execute(method, &progress);
     progress.finish();
+    if let Some(path) = &common.termination_log {
+        // The verdict file is a convenience for the cluster; the exit status stays the verdict.
+        if let Err(err) = std::fs::write(path, crate::termination::verdict_line(&result)) {
+            tracing::warn!("cannot write the verdict to {}: {err}", path.display());
+        }
+    }
     report(&result, common.output)
 }
 

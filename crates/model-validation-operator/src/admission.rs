@@ -1,0 +1,145 @@
+//! AdmissionReview in, AdmissionReview out, around [`crate::mutate::decide`]. Anything that
+//! is not a well-formed v1 review of a core/v1 Pod gets an error, never a silent allow.
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview, Operation};
+use kube::core::DynamicObject;
+
+use crate::mutate::Decision;
+use crate::MODEL_LABEL;
+
+/// Reviews larger than this are refused (a pod is at most ~1.5 MiB in etcd; a CREATE review
+/// carries one object).
+pub const MAX_REVIEW_BYTES: usize = 3 * 1024 * 1024;
+
+/// What the handler must do with a parsed request.
+#[derive(Debug)]
+pub enum Action {
+    /// Answer now (not a pod CREATE, or not labelled).
+    Respond(Box<AdmissionResponse>),
+    /// Look up the CR `cr_name` in `namespace` and decide for `pod`.
+    Decide {
+        pod: Box<Pod>,
+        namespace: String,
+        cr_name: String,
+    },
+}
+
+/// Parses a review body. `Err` means no uid could be read: answer with HTTP 400, which the API
+/// server treats as a failed call (and, with `failurePolicy: Fail`, refuses the pod).
+pub fn parse(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, String> {
+    if body.len() > MAX_REVIEW_BYTES {
+        return Err(format!(
+            "AdmissionReview of {} bytes exceeds the limit of {MAX_REVIEW_BYTES} bytes",
+            body.len()
+        ));
+    }
+    let review: AdmissionReview<DynamicObject> = serde_json::from_slice(body)
+        .map_err(|e| format!("expected an admission.k8s.io/v1 AdmissionReview: {e}"))?;
+    if review.types.api_version != "admission.k8s.io/v1" || review.types.kind != "AdmissionReview" {
+        return Err(format!(
+            "expected apiVersion admission.k8s.io/v1 kind AdmissionReview, found {} {}",
+            review.types.api_version, review.types.kind
+        ));
+    }
+    review
+        .try_into()
+        .map_err(|_| "the AdmissionReview has no request".to_owned())
+}
+
+/// Sorts a request: pod CREATEs go on to a decision; other operations on pods are allowed
+/// (the webhook registers CREATE only, and must never block updates or deletions); other
+/// kinds and broken objects are refused.
+pub fn classify(req: &AdmissionRequest<DynamicObject>) -> Action {
+    let kind = &req.kind;
+    if !kind.group.is_empty() || kind.version != "v1" || kind.kind != "Pod" {
+        return Action::Respond(Box::new(refuse(
+            req,
+            400,
+            format!(
+                "this webhook admits core/v1 Pods, found {}/{} {}",
+                kind.group, kind.version, kind.kind
+            ),
+        )));
+    }
+    if req.operation != Operation::Create
+        || req.sub_resource.as_deref().is_some_and(|s| !s.is_empty())
+    {
+        return Action::Respond(Box::new(allow(req, None)));
+    }
+    let Some(object) = &req.object else {
+        return Action::Respond(Box::new(refuse(
+            req,
+            400,
+            "the CREATE request carries no pod".into(),
+        )));
+    };
+    let mut pod: Pod = match serde_json::to_value(object).and_then(serde_json::from_value) {
+        Ok(pod) => pod,
+        Err(e) => {
+            return Action::Respond(Box::new(refuse(
+                req,
+                400,
+                format!("the object is not a valid Pod: {e}"),
+            )))
+        }
+    };
+    let namespace = req
+        .namespace
+        .clone()
+        .filter(|n| !n.is_empty())
+        .or_else(|| pod.metadata.namespace.clone())
+        .unwrap_or_else(|| "default".to_owned());
+    // The request's namespace is authoritative (generateName pods may not carry one yet).
+    pod.metadata.namespace = Some(namespace.clone());
+    let cr_name = pod
+        .metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(MODEL_LABEL))
+        .cloned();
+    match cr_name {
+        None => Action::Respond(Box::new(allow(req, None))),
+        Some(cr_name) => Action::Decide {
+            pod: Box::new(pod),
+            namespace,
+            cr_name,
+        },
+    }
+}
+
+/// The response for a decision.
+pub fn respond(req: &AdmissionRequest<DynamicObject>, decision: Decision) -> AdmissionResponse {
+    match decision {
+        Decision::Allow(_) => allow(req, None),
+        Decision::Patch(patch) => match AdmissionResponse::from(req).with_patch(patch) {
+            Ok(response) => response,
+            Err(e) => refuse(req, 500, format!("cannot serialize the patch: {e}")),
+        },
+        Decision::Deny(message) => refuse(req, 403, message),
+    }
+}
+
+fn allow(req: &AdmissionRequest<DynamicObject>, warning: Option<String>) -> AdmissionResponse {
+    let mut response = AdmissionResponse::from(req);
+    response.warnings = warning.map(|w| vec![w]);
+    response
+}
+
+/// A refusal with an HTTP-like code and a message for the pod's author.
+pub fn refuse(
+    req: &AdmissionRequest<DynamicObject>,
+    code: u16,
+    message: String,
+) -> AdmissionResponse {
+    let mut response = AdmissionResponse::from(req).deny(&message);
+    response.result.code = code;
+    response.result.reason = match code {
+        403 => "Forbidden",
+        500 => "InternalError",
+        _ => "BadRequest",
+    }
+    .to_owned();
+    response.result.status = Some(kube::core::response::StatusSummary::Failure);
+    response
+}

@@ -1,0 +1,219 @@
+//! Verdicts from pod statuses, and the CR status they add up to. Pure: the clock is a parameter.
+
+use k8s_openapi::api::core::v1::{ContainerStateTerminated, ContainerStatus, Pod};
+
+use crate::crd::{ModelValidation, ModelValidationStatus, PodVerdict, StatusCondition};
+use crate::{MODEL_LABEL, VERIFIER_CONTAINER};
+
+/// How many verdicts the status lists (it must not grow with the number of pods).
+pub const MAX_RECENT_VERDICTS: usize = 20;
+/// The longest reason kept from a termination message.
+const MAX_REASON_CHARS: usize = 256;
+
+pub const VERIFIED: &str = "Verified";
+pub const FAILED: &str = "Failed";
+pub const PENDING: &str = "Pending";
+pub const NOT_INJECTED: &str = "NotInjected";
+/// The condition type the controller maintains.
+pub const CONDITION: &str = "Verified";
+
+/// One pod's verdict from its `model-validation` init container.
+pub fn verdict_from_pod(pod: &Pod) -> PodVerdict {
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let uid = pod.metadata.uid.clone().unwrap_or_default();
+    let created = pod
+        .metadata
+        .creation_timestamp
+        .as_ref()
+        .map(|t| t.0.to_string())
+        .unwrap_or_default();
+    let verdict = |result: &str, reason: String, time: String| PodVerdict {
+        pod: name.clone(),
+        uid: uid.clone(),
+        result: result.to_owned(),
+        reason,
+        time,
+    };
+    let injected = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.init_containers.as_ref())
+        .is_some_and(|cs| cs.iter().any(|c| c.name == VERIFIER_CONTAINER));
+    if !injected {
+        return verdict(
+            NOT_INJECTED,
+            "the pod has no model-validation init container".into(),
+            created,
+        );
+    }
+    let status: Option<&ContainerStatus> = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.init_container_statuses.as_ref())
+        .and_then(|ss| ss.iter().find(|s| s.name == VERIFIER_CONTAINER));
+    let Some(status) = status else {
+        return verdict(PENDING, "waiting for the verifier to run".into(), created);
+    };
+    let current = status.state.as_ref();
+    let terminated = |t: &ContainerStateTerminated| {
+        let time = t
+            .finished_at
+            .as_ref()
+            .map(|t| t.0.to_string())
+            .unwrap_or_else(|| created.clone());
+        if t.exit_code == 0 {
+            verdict(VERIFIED, "Verification succeeded".into(), time)
+        } else {
+            verdict(FAILED, failure_reason(t), time)
+        }
+    };
+    if let Some(t) = current.and_then(|s| s.terminated.as_ref()) {
+        return terminated(t);
+    }
+    // Restarting after a failure (Init:CrashLoopBackOff): the last run's verdict stands.
+    if let Some(t) = status
+        .last_state
+        .as_ref()
+        .and_then(|s| s.terminated.as_ref())
+        .filter(|t| t.exit_code != 0)
+    {
+        return terminated(t);
+    }
+    let reason = match current {
+        Some(s) if s.running.is_some() => "verifying".to_owned(),
+        Some(s) => s
+            .waiting
+            .as_ref()
+            .and_then(|w| w.reason.clone())
+            .unwrap_or_else(|| "waiting".into()),
+        None => "waiting".into(),
+    };
+    verdict(PENDING, reason, created)
+}
+
+/// The reason a failed verifier gave: its one-line termination message without the
+/// `Verification failed:` prefix, else the last line of its log, else the exit code.
+fn failure_reason(t: &ContainerStateTerminated) -> String {
+    let message = t.message.as_deref().unwrap_or_default();
+    let line = message
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or_default();
+    let reason = line
+        .strip_prefix("Verification failed with error:")
+        .or_else(|| line.strip_prefix("Verification failed:"))
+        .unwrap_or(line)
+        .trim();
+    if reason.is_empty() {
+        return format!("the verifier exited with code {}", t.exit_code);
+    }
+    reason.chars().take(MAX_REASON_CHARS).collect()
+}
+
+/// Verdicts of all pods, newest first (ties by pod name, so the order is stable).
+pub fn verdicts_from_pods<'a>(pods: impl IntoIterator<Item = &'a Pod>) -> Vec<PodVerdict> {
+    let mut verdicts: Vec<PodVerdict> = pods.into_iter().map(verdict_from_pod).collect();
+    verdicts.sort_by(|a, b| b.time.cmp(&a.time).then_with(|| a.pod.cmp(&b.pod)));
+    verdicts
+}
+
+/// The CR status for these verdicts at time `now` (RFC 3339). The condition keeps its
+/// `lastTransitionTime` while its status does not change.
+pub fn build_status(
+    mv: &ModelValidation,
+    verdicts: &[PodVerdict],
+    now: &str,
+) -> ModelValidationStatus {
+    let count = |r: &str| {
+        i32::try_from(verdicts.iter().filter(|v| v.result == r).count()).unwrap_or(i32::MAX)
+    };
+    let (verified, failed, pending, uninjected) = (
+        count(VERIFIED),
+        count(FAILED),
+        count(PENDING),
+        count(NOT_INJECTED),
+    );
+    let name = mv.metadata.name.as_deref().unwrap_or_default();
+    let first = |r: &str| verdicts.iter().find(|v| v.result == r);
+    let (status, reason, message) = if let Some(v) = first(FAILED) {
+        (
+            "False",
+            "VerificationFailed",
+            format!(
+                "{failed} pod(s) failed verification; latest: {}: {}",
+                v.pod, v.reason
+            ),
+        )
+    } else if let Some(v) = first(NOT_INJECTED) {
+        (
+            "False",
+            "PodsNotVerified",
+            format!(
+                "{uninjected} labelled pod(s) run without the verifier, e.g. {}",
+                v.pod
+            ),
+        )
+    } else if pending > 0 {
+        (
+            "Unknown",
+            "Pending",
+            format!("{pending} pod(s) waiting for verification"),
+        )
+    } else if verified > 0 {
+        ("True", "AllVerified", format!("{verified} pod(s) verified"))
+    } else {
+        (
+            "Unknown",
+            "NoPods",
+            format!("no pods carry the label {MODEL_LABEL}={name}"),
+        )
+    };
+    let previous = mv
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.iter().find(|c| c.type_ == CONDITION));
+    let last_transition_time = match previous {
+        Some(p) if p.status == status => p.last_transition_time.clone(),
+        _ => now.to_owned(),
+    };
+    let method = mv.spec.config.method().ok().map(|m| m.name().to_owned());
+    ModelValidationStatus {
+        conditions: vec![StatusCondition {
+            type_: CONDITION.to_owned(),
+            status: status.to_owned(),
+            reason: reason.to_owned(),
+            message,
+            last_transition_time,
+            observed_generation: mv.metadata.generation,
+        }],
+        observed_generation: mv.metadata.generation,
+        auth_method: Some(method.unwrap_or_else(|| "unknown".to_owned())),
+        verified_pods: verified,
+        failed_pods: failed,
+        pending_pods: pending,
+        uninjected_pods: uninjected,
+        recent_verdicts: verdicts.iter().take(MAX_RECENT_VERDICTS).cloned().collect(),
+    }
+}
+
+/// Verdicts that are final (verified or failed) and not yet in the previous status with the
+/// same result: the ones to announce with an Event and count in the metrics.
+pub fn new_final_verdicts<'a>(
+    previous: Option<&ModelValidationStatus>,
+    verdicts: &'a [PodVerdict],
+) -> Vec<&'a PodVerdict> {
+    let seen = |v: &PodVerdict| {
+        previous.is_some_and(|p| {
+            p.recent_verdicts
+                .iter()
+                .any(|old| old.uid == v.uid && old.result == v.result && old.reason == v.reason)
+        })
+    };
+    verdicts
+        .iter()
+        .take(MAX_RECENT_VERDICTS)
+        .filter(|v| v.result == VERIFIED || v.result == FAILED)
+        .filter(|v| !seen(v))
+        .collect()
+}

@@ -1,0 +1,139 @@
+//! The HTTPS admission endpoint `/mutate-v1-pod`: parse, look the CR up, decide, answer.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use kube::core::admission::AdmissionReview;
+use kube::core::DynamicObject;
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::{Api, Client};
+
+use crate::admission::{self, Action, MAX_REVIEW_BYTES};
+use crate::crd::ModelValidation;
+use crate::metrics::Metrics;
+use crate::mutate;
+use crate::settings::Settings;
+
+/// The path the MutatingWebhookConfiguration calls.
+pub const PATH: &str = "/mutate-v1-pod";
+/// Well inside the configuration's `timeoutSeconds: 5`.
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(3);
+
+pub type LookupFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<ModelValidation>, String>> + Send + 'a>>;
+
+/// Finds a `ModelValidation` by namespace and name (`Ok(None)`: it does not exist).
+pub trait ModelValidationLookup: Send + Sync {
+    fn get<'a>(&'a self, namespace: &'a str, name: &'a str) -> LookupFuture<'a>;
+}
+
+/// The informer cache first, the API on a miss (a CR applied in the same `kubectl apply` as
+/// its pod may not be in the cache yet).
+pub struct ApiLookup {
+    pub client: Client,
+    pub cache: Option<Store<ModelValidation>>,
+}
+
+impl ModelValidationLookup for ApiLookup {
+    fn get<'a>(&'a self, namespace: &'a str, name: &'a str) -> LookupFuture<'a> {
+        Box::pin(async move {
+            if let Some(cached) = self
+                .cache
+                .as_ref()
+                .and_then(|c| c.get(&ObjectRef::new(name).within(namespace)))
+            {
+                return Ok(Some((*cached).clone()));
+            }
+            let api: Api<ModelValidation> = Api::namespaced(self.client.clone(), namespace);
+            match tokio::time::timeout(LOOKUP_TIMEOUT, api.get_opt(name)).await {
+                Ok(result) => result.map_err(|e| e.to_string()),
+                Err(_) => Err(format!(
+                    "no answer from the API server within {LOOKUP_TIMEOUT:?}"
+                )),
+            }
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct WebhookState {
+    pub lookup: Arc<dyn ModelValidationLookup>,
+    pub settings: Arc<Settings>,
+    pub metrics: Arc<Metrics>,
+}
+
+pub fn router(state: WebhookState) -> Router {
+    Router::new()
+        .route(PATH, post(mutate_handler))
+        .layer(DefaultBodyLimit::max(MAX_REVIEW_BYTES))
+        .with_state(state)
+}
+
+async fn mutate_handler(State(state): State<WebhookState>, body: Bytes) -> Response {
+    let start = Instant::now();
+    let (result, response) = match review(&state, &body).await {
+        Ok((result, review)) => (result, Json(review).into_response()),
+        Err(message) => {
+            tracing::warn!("refused a malformed admission review: {message}");
+            ("error", (StatusCode::BAD_REQUEST, message).into_response())
+        }
+    };
+    state.metrics.observe_admission(result, start.elapsed());
+    response
+}
+
+/// Answers one review body; `Err` when the body is not a readable review (HTTP 400).
+pub async fn review(
+    state: &WebhookState,
+    body: &[u8],
+) -> Result<(&'static str, AdmissionReview<DynamicObject>), String> {
+    let req = admission::parse(body)?;
+    let response = match admission::classify(&req) {
+        Action::Respond(response) => *response,
+        Action::Decide {
+            pod,
+            namespace,
+            cr_name,
+        } => match state.lookup.get(&namespace, &cr_name).await {
+            Ok(mv) => admission::respond(&req, mutate::decide(&pod, mv.as_ref(), &state.settings)),
+            Err(err) => admission::refuse(
+                &req,
+                500,
+                format!("cannot read ModelValidation {namespace}/{cr_name}: {err}"),
+            ),
+        },
+    };
+    let result = match (response.allowed, response.patch.is_some()) {
+        (false, _) => "denied",
+        (true, true) => "patched",
+        (true, false) => "allowed",
+    };
+    if !response.allowed {
+        tracing::info!(uid = %response.uid, "denied: {}", response.result.message);
+    }
+    Ok((result, response.into_review()))
+}
+
+/// Serves `router` over TLS on an already bound listener until `handle` shuts it down.
+pub async fn serve(
+    listener: std::net::TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    router: Router,
+    handle: axum_server::Handle<SocketAddr>,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let config = axum_server::tls_rustls::RustlsConfig::from_config(tls);
+    axum_server::from_tcp_rustls(listener, config)?
+        .handle(handle)
+        .serve(router.into_make_service())
+        .await
+}

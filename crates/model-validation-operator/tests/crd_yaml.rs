@@ -1,0 +1,61 @@
+//! The committed CRD equals the generated one, and carries the validation the API server enforces.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
+use kube::CustomResourceExt;
+use model_validation_operator::crd::{crd_yaml, ModelValidation};
+
+#[test]
+fn committed_crd_matches_the_generated_one() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/crd/bases/ml.sigstore.dev_modelvalidations.yaml"
+    );
+    let committed = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert_eq!(
+        committed,
+        crd_yaml().unwrap(),
+        "regenerate with: cargo run -p model-validation-operator -- crd > config/crd/bases/ml.sigstore.dev_modelvalidations.yaml"
+    );
+}
+
+#[test]
+fn crd_identity_and_cel_rule() {
+    let crd = ModelValidation::crd();
+    assert_eq!(
+        crd.metadata.name.as_deref(),
+        Some("modelvalidations.ml.sigstore.dev")
+    );
+    assert_eq!(crd.spec.scope, "Namespaced");
+    assert_eq!(crd.spec.names.short_names, Some(vec!["mv".to_owned()]));
+    let v = &crd.spec.versions[0];
+    assert_eq!(v.name, "v1alpha1");
+    assert!(v.subresources.as_ref().unwrap().status.is_some());
+    let columns: Vec<String> = v
+        .additional_printer_columns
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            "Auth Method",
+            "Verified",
+            "Failed",
+            "Pending",
+            "Model Path",
+            "Age"
+        ]
+    );
+    let json = serde_json::to_string(&crd).unwrap();
+    assert!(json.contains("exactly one validation method must be specified"));
+    assert!(json.contains("[has(self.sigstoreConfig), has(self.publicKeyConfig), has(self.privateKeyConfig), has(self.pkiConfig)].filter(x, x).size() == 1"));
+}

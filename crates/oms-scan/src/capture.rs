@@ -1,0 +1,354 @@
+//! Scanning the very bytes that are hashed: a [`CaptureSet`] receives each file's bytes from
+//! the hashing loop (oms-hashing's observer hook), keeps only what the scanner will read
+//! (pickles, headers, archive directories) and drops tensor data as it streams past. The
+//! scan then runs on the kept bytes; a read of a dropped range is "not captured", so the
+//! verdict fails closed (unknown), never safe.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use oms_hashing::ModelFile;
+
+use crate::formats::{npy, safetensors, text};
+use crate::pickle;
+use crate::policy::Policy;
+use crate::scan::scan_source;
+use crate::source::{Source, SourceError};
+use crate::verdict::FileReport;
+
+const HEAD: u64 = 1 << 16;
+/// Streams that must be kept whole (pickles, compressed data) are kept up to this size.
+const KEEP_ALL_CAP: u64 = 1 << 30;
+/// Zip members that are torch storages and larger than this are dropped.
+const DROP_MIN: u64 = 4096;
+
+#[derive(Debug)]
+enum Mode {
+    Undecided,
+    /// Keep `[0, end)`.
+    KeepUntil(u64),
+    Zip(ZipWalk),
+}
+
+#[derive(Debug)]
+enum ZipWalk {
+    Header(Vec<u8>),
+    Data { end: u64, keep: bool },
+    Rest,
+}
+
+/// One file's captured bytes.
+#[derive(Debug)]
+pub struct CapturedFile {
+    listed_len: u64,
+    next: u64,
+    pending: BTreeMap<u64, Vec<u8>>,
+    segments: Vec<(u64, Vec<u8>)>,
+    mode: Mode,
+}
+
+impl CapturedFile {
+    pub fn new(listed_len: u64) -> Self {
+        Self {
+            listed_len,
+            next: 0,
+            pending: BTreeMap::new(),
+            segments: Vec::new(),
+            mode: Mode::Undecided,
+        }
+    }
+
+    /// Bytes at `offset` (any order; hashing shards may arrive out of order).
+    pub fn feed(&mut self, offset: u64, bytes: &[u8]) {
+        if offset > self.next {
+            self.pending.insert(offset, bytes.to_vec());
+            return;
+        }
+        let skip = usize::try_from(self.next - offset).unwrap_or(usize::MAX);
+        if let Some(rest) = bytes.get(skip..) {
+            self.process(rest);
+        }
+        while let Some(entry) = self.pending.first_entry() {
+            if *entry.key() > self.next {
+                break;
+            }
+            let (off, data) = entry.remove_entry();
+            let skip = usize::try_from(self.next - off).unwrap_or(usize::MAX);
+            if let Some(rest) = data.get(skip..) {
+                self.process(rest);
+            }
+        }
+    }
+
+    fn keep(&mut self, at: u64, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if let Some((start, data)) = self.segments.last_mut() {
+            if *start + data.len() as u64 == at {
+                data.extend_from_slice(bytes);
+                return;
+            }
+        }
+        self.segments.push((at, bytes.to_vec()));
+    }
+
+    fn process(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let at = self.next;
+            let n = match &mut self.mode {
+                Mode::Undecided => {
+                    let n = take_len(HEAD.saturating_sub(at), bytes.len());
+                    let (now, _) = bytes.split_at(n);
+                    self.keep(at, now);
+                    if at + n as u64 >= HEAD.min(self.listed_len) {
+                        self.decide();
+                    }
+                    n
+                }
+                Mode::KeepUntil(end) => {
+                    let end = *end;
+                    let n = bytes.len();
+                    if at < end {
+                        let k = take_len(end - at, n);
+                        let (now, _) = bytes.split_at(k);
+                        self.keep(at, now);
+                    }
+                    n
+                }
+                Mode::Zip(walk) => {
+                    let (n, keep) = walk.step(at, bytes);
+                    let (now, _) = bytes.split_at(n);
+                    if keep {
+                        self.keep(at, now);
+                    }
+                    n
+                }
+            };
+            let n = n.max(1).min(bytes.len());
+            self.next += n as u64;
+            bytes = bytes.get(n..).unwrap_or_default();
+        }
+    }
+
+    fn head(&self) -> &[u8] {
+        self.segments
+            .first()
+            .filter(|(s, _)| *s == 0)
+            .map(|(_, d)| d.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// Chooses what to keep from the first bytes, mirroring what the scanner will read.
+    fn decide(&mut self) {
+        let head = self.head();
+        let len = self.listed_len;
+        let all = KeepAll_cap();
+        let mode = if head.starts_with(b"PK\x03\x04") {
+            // The first header's bytes are already kept; walk from the start again.
+            let mut walk = ZipWalk::Header(Vec::new());
+            let mut pos = 0u64;
+            let mut rest = head;
+            while !rest.is_empty() {
+                let (n, _) = walk.step(pos, rest);
+                let n = n.max(1).min(rest.len());
+                pos += n as u64;
+                rest = rest.get(n..).unwrap_or_default();
+            }
+            Mode::Zip(walk)
+        } else if head.starts_with(b"\x93NUMPY") {
+            match npy::parse(head) {
+                Ok(h) if !h.is_object => Mode::KeepUntil(h.data_start),
+                _ => Mode::KeepUntil(all),
+            }
+        } else if head.starts_with(b"GGUF") {
+            Mode::KeepUntil(64 << 20)
+        } else if head.starts_with(b"\x89HDF\r\n\x1a\n") {
+            Mode::KeepUntil(256 << 20)
+        } else if safetensors::sniff(head, len) {
+            let n = head
+                .get(..8)
+                .and_then(|b| b.try_into().ok())
+                .map_or(0, u64::from_le_bytes);
+            Mode::KeepUntil(n.saturating_add(8))
+        } else if head.first().copied().is_some_and(pickle::is_opcode) {
+            Mode::KeepUntil(all)
+        } else if text::is_text(head) {
+            Mode::KeepUntil(64 << 20)
+        } else {
+            // Archives, compressed streams: kept whole (up to the cap); anything else is
+            // only sniffed.
+            let compressed = head.get(257..262) == Some(b"ustar")
+                || matches!(head, [0x1f, 0x8b, ..] | [0x78, ..]);
+            Mode::KeepUntil(if compressed { all } else { HEAD })
+        };
+        self.mode = mode;
+    }
+
+    /// Scans what was captured.
+    pub fn scan(mut self, name: &str, policy: &Policy) -> FileReport {
+        if matches!(self.mode, Mode::Undecided) {
+            self.decide();
+        }
+        let len = self.next.max(self.listed_len);
+        let src = Sparse {
+            len,
+            segments: &self.segments,
+        };
+        scan_source(name, &src, policy)
+    }
+}
+
+#[allow(non_snake_case)]
+fn KeepAll_cap() -> u64 {
+    KEEP_ALL_CAP
+}
+
+fn take_len(limit: u64, avail: usize) -> usize {
+    usize::try_from(limit).map_or(avail, |l| l.min(avail))
+}
+
+fn is_torch_storage(name: &[u8]) -> bool {
+    let name = String::from_utf8_lossy(name);
+    name.rsplit_once('/')
+        .is_some_and(|(dir, _)| dir == "data" || dir.ends_with("/data"))
+}
+
+impl ZipWalk {
+    /// Consumes up to `bytes.len()` bytes at `at`; returns how many and whether to keep them.
+    fn step(&mut self, at: u64, bytes: &[u8]) -> (usize, bool) {
+        match self {
+            ZipWalk::Rest => (bytes.len(), true),
+            ZipWalk::Data { end, keep } => {
+                let n = take_len(end.saturating_sub(at), bytes.len());
+                let keep = *keep;
+                if at + n as u64 >= *end {
+                    *self = ZipWalk::Header(Vec::new());
+                }
+                (n, keep)
+            }
+            ZipWalk::Header(buf) => {
+                let need = if buf.len() < 30 {
+                    30
+                } else {
+                    let n = u16_le(buf, 26) + u16_le(buf, 28);
+                    30 + n
+                };
+                let n = (need - buf.len().min(need)).min(bytes.len());
+                buf.extend_from_slice(bytes.get(..n).unwrap_or_default());
+                if buf.len() >= 4 && buf.get(..4) != Some(b"PK\x03\x04") {
+                    *self = ZipWalk::Rest;
+                    return (n, true);
+                }
+                if buf.len() >= 30 {
+                    let full = 30 + u16_le(buf, 26) + u16_le(buf, 28);
+                    if buf.len() >= full {
+                        let flags = u16_le(buf, 6);
+                        let csize = u32::from_le_bytes(
+                            buf.get(18..22)
+                                .and_then(|b| b.try_into().ok())
+                                .unwrap_or([0; 4]),
+                        );
+                        let name_end = 30 + u16_le(buf, 26);
+                        let name = buf.get(30..name_end).unwrap_or_default();
+                        if flags & 8 != 0 || csize == u32::MAX {
+                            *self = ZipWalk::Rest;
+                        } else {
+                            let drop = is_torch_storage(name) && u64::from(csize) > DROP_MIN;
+                            *self = ZipWalk::Data {
+                                end: at + n as u64 + u64::from(csize),
+                                keep: !drop,
+                            };
+                        }
+                    }
+                }
+                (n, true)
+            }
+        }
+    }
+}
+
+fn u16_le(b: &[u8], at: usize) -> usize {
+    usize::from(u16::from_le_bytes(
+        b.get(at..at + 2)
+            .and_then(|x| x.try_into().ok())
+            .unwrap_or([0; 2]),
+    ))
+}
+
+struct Sparse<'a> {
+    len: u64,
+    segments: &'a [(u64, Vec<u8>)],
+}
+
+impl Source for Sparse<'_> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>, SourceError> {
+        let end = offset
+            .checked_add(len as u64)
+            .filter(|&e| e <= self.len)
+            .ok_or(SourceError::OutOfBounds {
+                offset,
+                len: len as u64,
+                size: self.len,
+            })?;
+        let i = self.segments.partition_point(|(s, _)| *s <= offset);
+        let seg = i.checked_sub(1).and_then(|i| self.segments.get(i));
+        if let Some((start, data)) = seg {
+            let from = usize::try_from(offset - start).unwrap_or(usize::MAX);
+            if let Some(slice) = data.get(from..from.saturating_add(len)) {
+                return Ok(Cow::Borrowed(slice));
+            }
+        }
+        Err(SourceError::NotCaptured { offset, end })
+    }
+}
+
+/// The captures of every file hashed in one run; hand it to the hashing hook.
+#[derive(Default)]
+pub struct CaptureSet {
+    files: Mutex<HashMap<String, Arc<Mutex<CapturedFile>>>>,
+}
+
+impl CaptureSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Scans every captured file, sorted by name.
+    pub fn scan_all(self, policy: &Policy) -> Vec<FileReport> {
+        let files = self.files.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<FileReport> = files
+            .into_iter()
+            .filter_map(|(name, cap)| {
+                let cap = Arc::into_inner(cap)?
+                    .into_inner()
+                    .unwrap_or_else(|e| e.into_inner());
+                Some(cap.scan(&name, policy))
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+}
+
+impl CaptureSet {
+    /// Takes the bytes of `file` at `offset` as hashing reads them (calls for one file come in
+    /// offset order). The hashing hook that feeds this during `verify --scan` is not wired yet.
+    pub fn observe(&self, file: &ModelFile, offset: u64, bytes: &[u8]) {
+        let cap = {
+            let mut map = self.files.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(
+                map.entry(file.name.clone())
+                    .or_insert_with(|| Arc::new(Mutex::new(CapturedFile::new(file.len)))),
+            )
+        };
+        cap.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .feed(offset, bytes);
+    }
+}

@@ -1,0 +1,6 @@
+//! Validators for the formats that carry no code but whose headers can still be abused.
+
+pub mod gguf;
+pub mod npy;
+pub mod safetensors;
+pub mod text;

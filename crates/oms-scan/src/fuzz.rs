@@ -1,0 +1,25 @@
+//! Fuzz entry points (no panics, bounded memory on any input). A `cargo fuzz` crate can call
+//! these directly; the tests feed them random and truncated inputs.
+
+use crate::pickle;
+use crate::policy::Policy;
+use crate::scan::scan_source;
+
+/// The pickle emulator on arbitrary bytes.
+pub fn fuzz_pickle(data: &[u8]) {
+    let _ = pickle::analyze(&data, 0, &Policy::default());
+}
+
+/// Format sniffing and every format analysis on arbitrary bytes.
+pub fn fuzz_sniff(data: &[u8]) {
+    let _ = scan_source("fuzz", &data, &Policy::default());
+}
+
+/// Bytes captured as the hashing hook delivers them, in chunks of `chunk` bytes.
+pub fn fuzz_capture(data: &[u8], chunk: usize) {
+    let mut cap = crate::capture::CapturedFile::new(data.len() as u64);
+    for (i, part) in data.chunks(chunk.max(1)).enumerate() {
+        cap.feed((i * chunk.max(1)) as u64, part);
+    }
+    let _ = cap.scan("fuzz", &Policy::default());
+}

@@ -1,0 +1,17 @@
+//! Pickle analysis: an emulated unpickler that classifies every import and call.
+
+pub(crate) mod reader;
+mod text;
+mod value;
+mod vm;
+
+use vm::Vm;
+pub use vm::{is_opcode, PickleOutcome};
+
+use crate::policy::Policy;
+use crate::source::Source;
+
+/// Emulates the pickle at `start` to its STOP (or first error).
+pub fn analyze(src: &dyn Source, start: u64, policy: &Policy) -> PickleOutcome {
+    Vm::new(src, start, policy, 0).run()
+}

@@ -1,0 +1,147 @@
+//! Decoding the textual arguments of protocol 0/1 opcodes the way CPython's C unpickler does.
+
+/// `INT`/`LONG` text: base 0 like `strtol(s, NULL, 0)` / `int(s, 0)` (so `0x10` is 16), with
+/// an optional trailing `L` for LONG. `None` if CPython would raise.
+pub fn parse_int(text: &[u8], long: bool) -> Option<Option<i64>> {
+    let s = std::str::from_utf8(text).ok()?.trim();
+    let s = if long {
+        s.strip_suffix('L').unwrap_or(s)
+    } else {
+        s
+    };
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let lower = digits.to_ascii_lowercase();
+    let (radix, body) = if let Some(b) = lower.strip_prefix("0x") {
+        (16, b.to_string())
+    } else if let Some(b) = lower.strip_prefix("0o") {
+        (8, b.to_string())
+    } else if let Some(b) = lower.strip_prefix("0b") {
+        (2, b.to_string())
+    } else if lower.len() > 1 && lower.starts_with('0') && !long {
+        // strtol base 0: a leading 0 means octal.
+        (8, lower.trim_start_matches('0').to_string())
+    } else {
+        (10, lower.clone())
+    };
+    let body = body.replace('_', "");
+    if body.is_empty() {
+        return if lower.chars().all(|c| c == '0') && !lower.is_empty() {
+            Some(Some(0))
+        } else {
+            None
+        };
+    }
+    if !body.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    Some(
+        i64::from_str_radix(&body, radix)
+            .ok()
+            .map(|v| if neg { -v } else { v }),
+    )
+}
+
+/// A protocol 0 `STRING` argument: a quoted Python 2 string literal with backslash escapes.
+pub fn parse_string_literal(text: &[u8]) -> Option<Vec<u8>> {
+    let (first, rest) = text.split_first()?;
+    let (last, inner) = rest.split_last()?;
+    if first != last || !(*first == b'\'' || *first == b'"') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(inner.len());
+    let mut it = inner.iter().copied().peekable();
+    while let Some(c) = it.next() {
+        if c != b'\\' {
+            out.push(c);
+            continue;
+        }
+        let e = it.next()?;
+        match e {
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'\\' | b'\'' | b'"' => out.push(e),
+            b'\n' => {}
+            b'a' => out.push(7),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'v' => out.push(11),
+            b'x' => {
+                let h = [it.next()?, it.next()?];
+                let v = u8::from_str_radix(std::str::from_utf8(&h).ok()?, 16).ok()?;
+                out.push(v);
+            }
+            b'0'..=b'7' => {
+                let mut v = u32::from(e - b'0');
+                for _ in 0..2 {
+                    match it.peek() {
+                        Some(d @ b'0'..=b'7') => {
+                            v = v * 8 + u32::from(d - b'0');
+                            it.next();
+                        }
+                        _ => break,
+                    }
+                }
+                out.push(u8::try_from(v & 0xff).ok()?);
+            }
+            other => {
+                out.push(b'\\');
+                out.push(other);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// A protocol 0 `UNICODE` argument: raw-unicode-escape (`\uXXXX`, `\UXXXXXXXX`, else Latin-1).
+pub fn parse_raw_unicode(text: &[u8]) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&c) = text.get(i) {
+        if c == b'\\' {
+            let width = match text.get(i + 1) {
+                Some(b'u') => 4,
+                Some(b'U') => 8,
+                _ => 0,
+            };
+            if width > 0 {
+                let hex = text.get(i + 2..i + 2 + width)?;
+                let v = u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+                out.push(char::from_u32(v)?);
+                i += 2 + width;
+                continue;
+            }
+        }
+        out.push(char::from(c));
+        i += 1;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ints_are_base_zero() {
+        assert_eq!(parse_int(b"0x10", false), Some(Some(16)));
+        assert_eq!(parse_int(b"0x10L", true), Some(Some(16)));
+        assert_eq!(parse_int(b"010", false), Some(Some(8)));
+        assert_eq!(parse_int(b"-5", false), Some(Some(-5)));
+        assert_eq!(parse_int(b"0", false), Some(Some(0)));
+        assert_eq!(parse_int(b"zz", false), None);
+        assert_eq!(parse_int(b"99999999999999999999999", false), Some(None));
+    }
+
+    #[test]
+    fn string_literals() {
+        assert_eq!(parse_string_literal(b"'os'").unwrap(), b"os");
+        assert_eq!(parse_string_literal(b"'\\x6fs'").unwrap(), b"os");
+        assert_eq!(parse_string_literal(b"\"a\\'b\"").unwrap(), b"a'b");
+        assert!(parse_string_literal(b"'os").is_none());
+        assert_eq!(parse_raw_unicode(b"p\\u006fsix").unwrap(), "posix");
+    }
+}

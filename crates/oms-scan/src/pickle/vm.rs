@@ -1,0 +1,973 @@
+//! An emulated unpickler: the real stack, metastack and memo of CPython's `_pickle`, every
+//! opcode of protocols 0-5, but imports are classified instead of performed and calls
+//! produce placeholder objects. Nothing is executed.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::reader::{Cursor, ReadError};
+use super::text::{parse_int, parse_raw_unicode, parse_string_literal};
+use super::value::{Imported, Object, V};
+use crate::policy::{is_dotted_identifier, Class, Policy};
+use crate::source::Source;
+use crate::verdict::{Finding, Verdict};
+
+/// Byte strings longer than this are skipped, not kept.
+const KEEP_BYTES: u64 = 1 << 20;
+/// Longest text line (protocol 0 arguments).
+const MAX_LINE: usize = 1 << 16;
+/// Opcodes per pickle; memo entries; container items kept.
+const MAX_OPS: u64 = 200_000_000;
+const MAX_MEMO: usize = 20_000_000;
+const MAX_ITEMS: u64 = 20_000_000;
+/// Nesting of pickles inside pickles.
+pub const MAX_DEPTH: u8 = 4;
+
+const JOBLIB_WRAPPER: &str = "joblib.numpy_pickle.NumpyArrayWrapper";
+
+/// The outcome of emulating one pickle.
+#[derive(Debug, Default)]
+pub struct PickleOutcome {
+    pub findings: Vec<Finding>,
+    pub user_allowed: Vec<String>,
+    /// Offset just after STOP (or where parsing stopped).
+    pub end: u64,
+    /// STOP was reached.
+    pub stopped: bool,
+    pub protocol: u8,
+    /// An import, call or extension code was seen (so this is a pickle, not text that happens
+    /// to start like one).
+    pub saw_code: bool,
+    /// Only imports that a real loader would reject (not identifiers) were seen.
+    pub invalid_import: bool,
+    /// The stream contains joblib array wrappers whose raw data was skipped.
+    pub joblib: bool,
+    /// Where and why parsing failed.
+    pub error: Option<(u64, String)>,
+}
+
+/// Why the emulation stops early (the real unpickler would raise there).
+struct Stop(String);
+
+impl From<ReadError> for Stop {
+    fn from(e: ReadError) -> Self {
+        Stop(match e {
+            ReadError::Truncated => "truncated: the data ends inside an opcode".into(),
+            ReadError::FrameStraddle => {
+                "an opcode argument crosses the end of its FRAME (parser-differential trick)".into()
+            }
+            ReadError::Source(e) => e.to_string(),
+        })
+    }
+}
+
+pub struct Vm<'a> {
+    cur: Cursor<'a>,
+    src: &'a dyn Source,
+    policy: &'a Policy,
+    depth: u8,
+    start: u64,
+    stack: Vec<V>,
+    meta: Vec<Vec<V>>,
+    memo: HashMap<u64, V>,
+    items: u64,
+    out: PickleOutcome,
+}
+
+impl<'a> Vm<'a> {
+    pub fn new(src: &'a dyn Source, start: u64, policy: &'a Policy, depth: u8) -> Self {
+        Self {
+            cur: Cursor::new(src, start),
+            src,
+            policy,
+            depth,
+            start,
+            stack: Vec::new(),
+            meta: Vec::new(),
+            memo: HashMap::new(),
+            items: 0,
+            out: PickleOutcome::default(),
+        }
+    }
+
+    /// Runs to STOP or to the first error.
+    pub fn run(mut self) -> PickleOutcome {
+        let mut ops = 0u64;
+        loop {
+            let pos = self.cur.pos();
+            ops += 1;
+            let step = if ops > MAX_OPS {
+                Err(Stop(format!("more than {MAX_OPS} opcodes")))
+            } else {
+                self.step(pos)
+            };
+            match step {
+                Ok(true) => {
+                    self.out.stopped = true;
+                    break;
+                }
+                Ok(false) => {}
+                Err(Stop(why)) => {
+                    self.out.error = Some((pos, why));
+                    break;
+                }
+            }
+        }
+        self.out.end = self.cur.pos();
+        self.out
+    }
+
+    fn finding(&mut self, verdict: Verdict, subject: &str, detail: String, pos: u64) -> usize {
+        self.out
+            .findings
+            .push(Finding::new(verdict, subject, detail).at(pos));
+        self.out.findings.len() - 1
+    }
+
+    fn pop(&mut self) -> Result<V, Stop> {
+        self.stack
+            .pop()
+            .ok_or_else(|| Stop("stack underflow".into()))
+    }
+
+    fn top(&self) -> Result<&V, Stop> {
+        self.stack
+            .last()
+            .ok_or_else(|| Stop("stack underflow".into()))
+    }
+
+    fn pop_mark(&mut self) -> Result<Vec<V>, Stop> {
+        let prev = self
+            .meta
+            .pop()
+            .ok_or_else(|| Stop("could not find MARK".into()))?;
+        Ok(std::mem::replace(&mut self.stack, prev))
+    }
+
+    fn count(&mut self, n: usize) -> bool {
+        self.items = self.items.saturating_add(n as u64);
+        self.items <= MAX_ITEMS
+    }
+
+    fn memo_get(&self, key: u64) -> Result<V, Stop> {
+        self.memo
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| Stop(format!("memo key {key} was never written")))
+    }
+
+    fn memo_put(&mut self, key: u64) -> Result<(), Stop> {
+        let v = self.top()?.clone();
+        if self.memo.len() >= MAX_MEMO && !self.memo.contains_key(&key) {
+            return Err(Stop(format!("more than {MAX_MEMO} memo entries")));
+        }
+        self.memo.insert(key, v);
+        Ok(())
+    }
+
+    fn bytes(&mut self, len: u64) -> Result<V, Stop> {
+        if len > KEEP_BYTES {
+            self.cur.skip(len)?;
+            return Ok(V::LargeBytes);
+        }
+        let n = usize::try_from(len).map_err(|_| Stop("length overflow".into()))?;
+        Ok(V::Bytes(self.cur.take(n)?.into()))
+    }
+
+    fn text(&mut self, len: u64) -> Result<V, Stop> {
+        match self.bytes(len)? {
+            V::Bytes(b) => Ok(V::Str(String::from_utf8_lossy(&b).into())),
+            other => Ok(other),
+        }
+    }
+
+    fn line_str(&mut self) -> Result<String, Stop> {
+        let l = self.cur.line(MAX_LINE)?;
+        String::from_utf8(l).map_err(|_| Stop("text argument is not UTF-8".into()))
+    }
+
+    /// One opcode; `Ok(true)` at STOP.
+    fn step(&mut self, pos: u64) -> Result<bool, Stop> {
+        let op = self.cur.byte()?;
+        let v = match op {
+            b'.' => return Ok(true),
+            b'(' => {
+                self.meta.push(std::mem::take(&mut self.stack));
+                return Ok(false);
+            }
+            b'0' => {
+                self.pop()?;
+                return Ok(false);
+            }
+            b'1' => {
+                self.pop_mark()?;
+                return Ok(false);
+            }
+            b'2' => self.top()?.clone(),
+            b'F' => {
+                self.line_str()?;
+                V::Float
+            }
+            b'I' => {
+                let l = self.cur.line(MAX_LINE)?;
+                match l.as_slice() {
+                    b"01" => V::Bool,
+                    b"00" => V::Bool,
+                    _ => int_value(parse_int(&l, false))?,
+                }
+            }
+            b'L' => {
+                let l = self.cur.line(MAX_LINE)?;
+                int_value(parse_int(&l, true))?
+            }
+            b'J' => V::Int(i64::from(self.cur.le(4)? as u32 as i32)),
+            b'K' => V::Int(self.cur.le(1)? as i64),
+            b'M' => V::Int(self.cur.le(2)? as i64),
+            b'G' => {
+                self.cur.take(8)?;
+                V::Float
+            }
+            0x8a | 0x8b => {
+                let n = if op == 0x8a {
+                    self.cur.le(1)?
+                } else {
+                    let n = self.cur.le(4)? as u32 as i32;
+                    u64::try_from(n).map_err(|_| Stop("LONG4 with a negative length".into()))?
+                };
+                match self.bytes(n)? {
+                    V::Bytes(b) if b.len() <= 8 => V::Int(le_signed(&b)),
+                    _ => V::BigInt,
+                }
+            }
+            b'N' => V::None,
+            0x88 => V::Bool,
+            0x89 => V::Bool,
+            b'S' => {
+                let l = self.cur.line(MAX_LINE)?;
+                let b = parse_string_literal(&l)
+                    .ok_or_else(|| Stop("STRING argument is not a quoted literal".into()))?;
+                V::Str(String::from_utf8_lossy(&b).into())
+            }
+            b'T' => {
+                let n = self.cur.le(4)? as u32 as i32;
+                let n = u64::try_from(n).map_err(|_| Stop("BINSTRING negative length".into()))?;
+                self.text(n)?
+            }
+            b'U' => {
+                let n = self.cur.le(1)?;
+                self.text(n)?
+            }
+            b'V' => {
+                let l = self.cur.line(MAX_LINE)?;
+                let s = parse_raw_unicode(&l)
+                    .ok_or_else(|| Stop("UNICODE argument: bad escape".into()))?;
+                V::Str(s.into())
+            }
+            b'X' => {
+                let n = self.cur.le(4)?;
+                self.text(n)?
+            }
+            0x8c => {
+                let n = self.cur.le(1)?;
+                self.text(n)?
+            }
+            0x8d => {
+                let n = self.cur.le(8)?;
+                self.text(n)?
+            }
+            b'B' => {
+                let n = self.cur.le(4)?;
+                self.bytes(n)?
+            }
+            b'C' => {
+                let n = self.cur.le(1)?;
+                self.bytes(n)?
+            }
+            0x8e | 0x96 => {
+                let n = self.cur.le(8)?;
+                self.bytes(n)?
+            }
+            b'}' => V::Dict(Rc::new(RefCell::new(Vec::new()))),
+            b']' => V::List(Rc::new(RefCell::new(Vec::new()))),
+            b')' => V::Tuple(Rc::new(Vec::new())),
+            0x8f => V::Set,
+            b'd' => {
+                let items = self.pop_mark()?;
+                V::Dict(Rc::new(RefCell::new(pairs(items)?)))
+            }
+            b'l' => V::List(Rc::new(RefCell::new(self.pop_mark()?))),
+            b't' => V::Tuple(Rc::new(self.pop_mark()?)),
+            0x91 => {
+                self.pop_mark()?;
+                V::Set
+            }
+            0x85..=0x87 => {
+                let n = usize::from(op - 0x84);
+                let at = self
+                    .stack
+                    .len()
+                    .checked_sub(n)
+                    .ok_or_else(|| Stop("stack underflow".into()))?;
+                V::Tuple(Rc::new(self.stack.split_off(at)))
+            }
+            b'a' => {
+                let item = self.pop()?;
+                self.append(vec![item], pos)?;
+                return Ok(false);
+            }
+            b'e' => {
+                let items = self.pop_mark()?;
+                self.append(items, pos)?;
+                return Ok(false);
+            }
+            b's' => {
+                let value = self.pop()?;
+                let key = self.pop()?;
+                self.set_items(vec![(key, value)], pos)?;
+                return Ok(false);
+            }
+            b'u' => {
+                let items = self.pop_mark()?;
+                self.set_items(pairs(items)?, pos)?;
+                return Ok(false);
+            }
+            0x90 => {
+                self.pop_mark()?;
+                match self.top()? {
+                    V::Set => {}
+                    _ => return Err(Stop("ADDITEMS on something that is not a set".into())),
+                }
+                return Ok(false);
+            }
+            b'g' => {
+                let l = self.cur.line(MAX_LINE)?;
+                let key = parse_int(&l, false)
+                    .flatten()
+                    .and_then(|k| u64::try_from(k).ok())
+                    .ok_or_else(|| Stop("GET: bad memo key".into()))?;
+                self.memo_get(key)?
+            }
+            b'h' => {
+                let k = self.cur.le(1)?;
+                self.memo_get(k)?
+            }
+            b'j' => {
+                let k = self.cur.le(4)?;
+                self.memo_get(k)?
+            }
+            b'p' => {
+                let l = self.cur.line(MAX_LINE)?;
+                let key = parse_int(&l, false)
+                    .flatten()
+                    .and_then(|k| u64::try_from(k).ok())
+                    .ok_or_else(|| Stop("PUT: bad memo key".into()))?;
+                self.memo_put(key)?;
+                return Ok(false);
+            }
+            b'q' => {
+                let k = self.cur.le(1)?;
+                self.memo_put(k)?;
+                return Ok(false);
+            }
+            b'r' => {
+                let k = self.cur.le(4)?;
+                self.memo_put(k)?;
+                return Ok(false);
+            }
+            0x94 => {
+                let k = self.memo.len() as u64;
+                self.memo_put(k)?;
+                return Ok(false);
+            }
+            b'c' => {
+                let module = self.line_str()?;
+                let name = self.line_str()?;
+                self.import(&module, &name, pos, "GLOBAL")?
+            }
+            0x93 => {
+                let name = self.pop()?;
+                let module = self.pop()?;
+                match (module.as_str(), name.as_str()) {
+                    (Some(m), Some(n)) => {
+                        let (m, n) = (m.to_string(), n.to_string());
+                        self.import(&m, &n, pos, "STACK_GLOBAL")?
+                    }
+                    _ => return Err(Stop("STACK_GLOBAL operands are not strings".into())),
+                }
+            }
+            b'i' => {
+                let module = self.line_str()?;
+                let name = self.line_str()?;
+                let args = self.pop_mark()?;
+                let class = self.import(&module, &name, pos, "INST")?;
+                self.call(class, V::Tuple(Rc::new(args)), "INST", pos)?
+            }
+            b'o' => {
+                let mut items = self.pop_mark()?.into_iter();
+                let class = items
+                    .next()
+                    .ok_or_else(|| Stop("OBJ without a class".into()))?;
+                let args = V::Tuple(Rc::new(items.collect()));
+                self.call(class, args, "OBJ", pos)?
+            }
+            b'R' => {
+                let args = self.pop()?;
+                let callable = self.pop()?;
+                self.call(callable, args, "REDUCE", pos)?
+            }
+            0x81 => {
+                let args = self.pop()?;
+                let class = self.pop()?;
+                self.call(class, args, "NEWOBJ", pos)?
+            }
+            0x92 => {
+                let _kwargs = self.pop()?;
+                let args = self.pop()?;
+                let class = self.pop()?;
+                self.call(class, args, "NEWOBJ_EX", pos)?
+            }
+            b'b' => {
+                let state = self.pop()?;
+                let inst = self.top()?.clone();
+                self.build(&inst, state, pos)?;
+                return Ok(false);
+            }
+            0x82..=0x84 => {
+                let code = self.cur.le(1usize << (op - 0x82))?;
+                self.out.saw_code = true;
+                let i = self.finding(
+                    Verdict::Unknown,
+                    &format!("extension code {code}"),
+                    "EXT opcode imports whatever copyreg's extension registry maps this code to"
+                        .into(),
+                    pos,
+                );
+                V::Import(Rc::new(Imported {
+                    full: format!("<extension {code}>"),
+                    finding: Some(i),
+                }))
+            }
+            b'P' => {
+                self.cur.line(MAX_LINE)?;
+                V::Persistent
+            }
+            b'Q' => {
+                self.pop()?;
+                V::Persistent
+            }
+            0x80 => {
+                let proto = self.cur.byte()?;
+                if proto > 5 {
+                    return Err(Stop(format!("unsupported pickle protocol {proto}")));
+                }
+                if pos != self.start {
+                    self.finding(
+                        Verdict::Unknown,
+                        "PROTO",
+                        "PROTO opcode in the middle of the stream (no pickler writes this)".into(),
+                        pos,
+                    );
+                } else {
+                    self.out.protocol = proto;
+                }
+                return Ok(false);
+            }
+            0x95 => {
+                let len = self.cur.le(8)?;
+                let here = self.cur.pos();
+                if self.cur.frame_end.is_some_and(|end| end > here) {
+                    return Err(Stop("a FRAME starts before the previous one ends".into()));
+                }
+                let end = here.checked_add(len).filter(|&e| e <= self.cur.len());
+                match end {
+                    Some(end) => self.cur.frame_end = Some(end),
+                    None => return Err(Stop("FRAME longer than the data".into())),
+                }
+                return Ok(false);
+            }
+            0x97 => {
+                self.finding(
+                    Verdict::Unknown,
+                    "NEXT_BUFFER",
+                    "out-of-band buffer (protocol 5): contents not in the file".into(),
+                    pos,
+                );
+                V::Buffer
+            }
+            0x98 => {
+                self.top()?;
+                return Ok(false);
+            }
+            other => return Err(Stop(format!("invalid opcode 0x{other:02x}"))),
+        };
+        self.stack.push(v);
+        Ok(false)
+    }
+
+    fn append(&mut self, items: Vec<V>, pos: u64) -> Result<(), Stop> {
+        let keep = self.count(items.len());
+        match self.top()? {
+            V::List(l) => {
+                if keep {
+                    l.borrow_mut().extend(items);
+                }
+                Ok(())
+            }
+            V::Object(o) => {
+                // The unpickler calls the object's own `append`/`extend`.
+                let by = o.made_by.clone().unwrap_or_default();
+                self.finding(
+                    Verdict::Unknown,
+                    "APPEND",
+                    format!("APPEND calls a method of an object made by {by}"),
+                    pos,
+                );
+                Ok(())
+            }
+            _ => Err(Stop("APPEND on something that is not a list".into())),
+        }
+    }
+
+    fn set_items(&mut self, items: Vec<(V, V)>, pos: u64) -> Result<(), Stop> {
+        let keep = self.count(items.len());
+        match self.top()? {
+            V::Dict(d) => {
+                if keep {
+                    d.borrow_mut().extend(items);
+                }
+                Ok(())
+            }
+            V::Object(o) => {
+                // `__setitem__` of a constructed object (OrderedDict, Counter...).
+                let allowed = o.made_by.as_deref().is_some_and(|m| {
+                    matches!(m, "collections.OrderedDict" | "collections.Counter")
+                });
+                if !allowed {
+                    let by = o.made_by.clone().unwrap_or_default();
+                    self.finding(
+                        Verdict::Unknown,
+                        "SETITEM",
+                        format!("SETITEM calls __setitem__ of an object made by {by}"),
+                        pos,
+                    );
+                }
+                Ok(())
+            }
+            _ => Err(Stop("SETITEM on something that is not a dict".into())),
+        }
+    }
+
+    fn import(&mut self, module: &str, name: &str, pos: u64, via: &str) -> Result<V, Stop> {
+        let full = format!("{module}.{name}");
+        if !is_dotted_identifier(module) || !is_dotted_identifier(name) {
+            self.out.invalid_import = true;
+            return Err(Stop(format!(
+                "{via} of {full:?}, which is not a Python name (a loader fails here)"
+            )));
+        }
+        self.out.saw_code = true;
+        let finding = self.classify(module, name, pos, via);
+        Ok(V::Import(Rc::new(Imported { full, finding })))
+    }
+
+    fn classify(&mut self, module: &str, name: &str, pos: u64, via: &str) -> Option<usize> {
+        let full = format!("{module}.{name}");
+        match self.policy.classify(module, name) {
+            Class::Allowed => None,
+            Class::UserAllowed => {
+                if !self.out.user_allowed.contains(&full) {
+                    self.out.user_allowed.push(full);
+                }
+                None
+            }
+            Class::Unknown => Some(self.finding(
+                Verdict::Unknown,
+                &full,
+                format!("{via} imports a callable that is not on the allow-list"),
+                pos,
+            )),
+            Class::Dangerous(rule) => Some(self.finding(
+                Verdict::Dangerous,
+                &full,
+                format!("{via} imports a known code-execution/import primitive: {rule}"),
+                pos,
+            )),
+        }
+    }
+
+    fn call(&mut self, callee: V, args: V, how: &str, pos: u64) -> Result<V, Stop> {
+        self.out.saw_code = true;
+        match &callee {
+            V::Import(imp) => {
+                if let Some(f) = imp.finding.and_then(|i| self.out.findings.get_mut(i)) {
+                    if !f.detail.contains("; called") {
+                        f.detail
+                            .push_str(&format!("; called by {how} at offset {pos}"));
+                    }
+                }
+                let full = imp.full.clone();
+                let arg_items = args.items().unwrap_or_default();
+                self.nested_pickles(&full, &arg_items, pos);
+                if let Some(v) = self.resolve_dynamic(&full, &arg_items, pos) {
+                    return Ok(v);
+                }
+                Ok(V::Object(Rc::new(Object {
+                    made_by: Some(full),
+                    args,
+                    state: RefCell::new(None),
+                })))
+            }
+            V::Module(m) => Err(Stop(format!("{how} calls the module object {m}"))),
+            V::Object(o) => {
+                let by = o.made_by.clone().unwrap_or_else(|| "?".into());
+                self.finding(
+                    Verdict::Unknown,
+                    &format!("{by}(...)(...)"),
+                    format!("{how} calls the result of a call to {by}"),
+                    pos,
+                );
+                Ok(V::Object(Rc::new(Object {
+                    made_by: None,
+                    args,
+                    state: RefCell::new(None),
+                })))
+            }
+            _ => Err(Stop(format!("{how} on a value that is not callable"))),
+        }
+    }
+
+    /// `getattr(x, "name")`, `__import__("mod")`, `importlib.import_module("mod")`: follow what
+    /// they reach, so the report names the real target (e.g. `os.system`).
+    fn resolve_dynamic(&mut self, full: &str, args: &[V], pos: u64) -> Option<V> {
+        match full {
+            "builtins.getattr" => {
+                let base = args.first()?.dotted()?;
+                let attr = args.get(1)?.as_str()?.to_string();
+                let finding = self.classify(&base, &attr, pos, "getattr");
+                Some(V::Import(Rc::new(Imported {
+                    full: format!("{base}.{attr}"),
+                    finding,
+                })))
+            }
+            "builtins.__import__" | "importlib.import_module" | "importlib.__import__" => {
+                let m = args.first()?.as_str()?.to_string();
+                self.finding(
+                    Verdict::Dangerous,
+                    &m,
+                    format!("{full} imports module `{m}`"),
+                    pos,
+                );
+                Some(V::Module(m.into()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Byte-string arguments of a non-allow-listed call that are themselves pickles
+    /// (`pickle.loads(b"...")`, `torch.storage._load_from_bytes`, ...): scan them too.
+    fn nested_pickles(&mut self, full: &str, args: &[V], pos: u64) {
+        if self.depth >= MAX_DEPTH {
+            return;
+        }
+        for arg in args {
+            let V::Bytes(bytes) = arg else { continue };
+            if !looks_like_pickle(bytes) {
+                continue;
+            }
+            let inner = Vm::new(&bytes.as_ref(), 0, self.policy, self.depth + 1).run();
+            for mut f in inner.findings {
+                f.detail = format!("nested pickle passed to {full}: {}", f.detail);
+                f.offset = Some(pos);
+                self.out.findings.push(f);
+            }
+        }
+    }
+
+    fn build(&mut self, inst: &V, state: V, pos: u64) -> Result<(), Stop> {
+        match inst {
+            V::Object(o) => {
+                let joblib = o.made_by.as_deref() == Some(JOBLIB_WRAPPER);
+                *o.state.borrow_mut() = Some(state.clone());
+                if joblib {
+                    self.joblib_array(&state, pos)?;
+                }
+                Ok(())
+            }
+            V::Import(imp) => {
+                let full = imp.full.clone();
+                self.finding(
+                    Verdict::Dangerous,
+                    &full,
+                    "BUILD sets attributes on an imported function or class (attribute-injection gadget)"
+                        .into(),
+                    pos,
+                );
+                Ok(())
+            }
+            V::Dict(_) | V::List(_) | V::Tuple(_) | V::Str(_) | V::Int(_) | V::None => {
+                Err(Stop("BUILD on a plain value".into()))
+            }
+            _ => {
+                self.finding(
+                    Verdict::Unknown,
+                    "BUILD",
+                    "BUILD on a value of unknown type".into(),
+                    pos,
+                );
+                Ok(())
+            }
+        }
+    }
+
+    /// joblib writes each array's bytes right after its wrapper's BUILD (outside any frame):
+    /// one padding-length byte, padding, then the data; object arrays are a nested pickle.
+    fn joblib_array(&mut self, state: &V, pos: u64) -> Result<(), Stop> {
+        self.out.joblib = true;
+        let here = self.cur.pos();
+        if let Some(end) = self.cur.frame_end {
+            if end > here {
+                self.finding(
+                    Verdict::Unknown,
+                    "joblib",
+                    "joblib array wrapper inside an unfinished frame".into(),
+                    pos,
+                );
+                return Err(Stop("joblib wrapper inside a frame".into()));
+            }
+        }
+        self.cur.frame_end = None;
+        let layout = state
+            .dict_get("dtype")
+            .and_then(|d| dtype_layout(&d, 0))
+            .ok_or_else(|| Stop("joblib array wrapper: unsupported or missing dtype".into()))?;
+        if layout.has_object {
+            if self.depth >= MAX_DEPTH {
+                return Err(Stop("joblib object arrays nested too deep".into()));
+            }
+            let inner = Vm::new(self.src, here, self.policy, self.depth + 1).run();
+            let end = inner.end;
+            let stopped = inner.stopped;
+            self.merge(inner);
+            if !stopped {
+                return Err(Stop(
+                    "joblib object array: nested pickle did not finish".into(),
+                ));
+            }
+            self.cur.set_pos(end);
+            return Ok(());
+        }
+        let count = state
+            .dict_get("shape")
+            .and_then(|s| s.items())
+            .and_then(|dims| {
+                dims.iter().try_fold(1u64, |acc, d| match d {
+                    V::Int(n) => u64::try_from(*n).ok().and_then(|n| acc.checked_mul(n)),
+                    _ => None,
+                })
+            })
+            .ok_or_else(|| Stop("joblib array wrapper: bad shape".into()))?;
+        let nbytes = count
+            .checked_mul(layout.itemsize)
+            .ok_or_else(|| Stop("joblib array size overflows".into()))?;
+        let aligned = matches!(
+            state.dict_get("numpy_array_alignment_bytes"),
+            Some(V::Int(_))
+        );
+        if aligned {
+            let pad = self.cur.byte()?;
+            self.cur.skip(u64::from(pad))?;
+        } else if nbytes > 0 {
+            let first = self.src.read(here, 1).ok().and_then(|b| b.first().copied());
+            if first.is_some_and(is_opcode) {
+                self.finding(
+                    Verdict::Unknown,
+                    "joblib",
+                    "unaligned joblib array data that plain pickle.load would read as opcodes"
+                        .into(),
+                    here,
+                );
+            }
+        }
+        self.cur.skip(nbytes)?;
+        Ok(())
+    }
+
+    fn merge(&mut self, inner: PickleOutcome) {
+        self.out.findings.extend(inner.findings);
+        for u in inner.user_allowed {
+            if !self.out.user_allowed.contains(&u) {
+                self.out.user_allowed.push(u);
+            }
+        }
+        if let Some((at, why)) = inner.error {
+            self.out.findings.push(
+                Finding::new(
+                    Verdict::Unknown,
+                    "malformed",
+                    format!("nested pickle: {why}"),
+                )
+                .at(at),
+            );
+        }
+    }
+}
+
+struct Layout {
+    itemsize: u64,
+    has_object: bool,
+}
+
+/// Item size of a `numpy.dtype(descr, ...)` object as pickled (`'<f8'`, `'O8'`, `'b1'`...).
+fn dtype_layout(dtype: &V, depth: u8) -> Option<Layout> {
+    // Fields can nest (and, through the memo, cycle): bounded.
+    if depth > 8 {
+        return None;
+    }
+    let V::Object(o) = dtype else { return None };
+    if o.made_by.as_deref() != Some("numpy.dtype") {
+        return None;
+    }
+    let args = o.args.items()?;
+    let descr = args.first()?.as_str()?;
+    let d = descr.trim_start_matches(['<', '>', '=', '|']);
+    let split = d.find(|c: char| c.is_ascii_digit()).unwrap_or(d.len());
+    let (kind, num) = d.split_at(split);
+    let num: u64 = num.parse().ok()?;
+    let state = o.state.borrow().as_ref().and_then(V::items);
+    // Structured dtypes (`V<size>`) carry their fields in the BUILD state: a field of object
+    // dtype makes the array a pickle; a field we cannot read fails closed.
+    // State: (version, byteorder, subarray, names, fields, elsize, alignment, flags).
+    if !matches!(state.as_ref().and_then(|s| s.get(2)), None | Some(V::None)) {
+        return None;
+    }
+    if let Some(fields) = state.as_ref().and_then(|s| s.get(4).cloned()) {
+        match fields {
+            V::None => {}
+            V::Dict(d) => {
+                if kind != "V" {
+                    return None;
+                }
+                let mut has_object = false;
+                for (_, v) in d.borrow().iter() {
+                    let field = v.items()?;
+                    let inner = dtype_layout(field.first()?, depth + 1)?;
+                    has_object |= inner.has_object;
+                }
+                return Some(Layout {
+                    itemsize: num,
+                    has_object,
+                });
+            }
+            _ => return None,
+        }
+    }
+    let itemsize = match kind {
+        "f" | "i" | "u" | "c" | "b" | "M" | "m" => num,
+        "O" => {
+            return Some(Layout {
+                itemsize: 8,
+                has_object: true,
+            })
+        }
+        "U" => num.checked_mul(4)?,
+        "S" | "a" | "V" => num,
+        _ => return None,
+    };
+    Some(Layout {
+        itemsize,
+        has_object: false,
+    })
+}
+
+fn pairs(items: Vec<V>) -> Result<Vec<(V, V)>, Stop> {
+    if !items.len().is_multiple_of(2) {
+        return Err(Stop("odd number of items for a dict".into()));
+    }
+    let mut out = Vec::with_capacity(items.len() / 2);
+    let mut it = items.into_iter();
+    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        out.push((k, v));
+    }
+    Ok(out)
+}
+
+fn int_value(parsed: Option<Option<i64>>) -> Result<V, Stop> {
+    match parsed {
+        Some(Some(v)) => Ok(V::Int(v)),
+        Some(None) => Ok(V::BigInt),
+        None => Err(Stop("INT/LONG argument is not a number".into())),
+    }
+}
+
+fn le_signed(b: &[u8]) -> i64 {
+    let mut v: i64 = 0;
+    for (i, &byte) in b.iter().enumerate() {
+        v |= i64::from(byte) << (8 * i);
+    }
+    if let Some(&last) = b.last() {
+        if b.len() < 8 && last & 0x80 != 0 {
+            v -= 1i64 << (8 * b.len());
+        }
+    }
+    v
+}
+
+/// Bytes that CPython's unpickler accepts as an opcode.
+pub fn is_opcode(b: u8) -> bool {
+    matches!(
+        b,
+        b'(' | b'.'
+            | b'0'
+            | b'1'
+            | b'2'
+            | b'F'
+            | b'I'
+            | b'J'
+            | b'K'
+            | b'L'
+            | b'M'
+            | b'N'
+            | b'P'
+            | b'Q'
+            | b'R'
+            | b'S'
+            | b'T'
+            | b'U'
+            | b'V'
+            | b'X'
+            | b'a'
+            | b'b'
+            | b'c'
+            | b'd'
+            | b'}'
+            | b'e'
+            | b'g'
+            | b'h'
+            | b'i'
+            | b'j'
+            | b'l'
+            | b']'
+            | b'o'
+            | b'p'
+            | b'q'
+            | b'r'
+            | b's'
+            | b't'
+            | b')'
+            | b'u'
+            | b'G'
+            | b'B'
+            | b'C'
+            | 0x80..=0x98
+    )
+}
+
+/// A cheap test for "this byte string could be a pickle" (nested payloads).
+pub fn looks_like_pickle(b: &[u8]) -> bool {
+    match b {
+        [0x80, p, ..] => *p <= 5,
+        [first, ..] => is_opcode(*first) && b.last() == Some(&b'.'),
+        [] => false,
+    }
+}

@@ -1,0 +1,495 @@
+//! Content sniffing and dispatch: which analysis a file's bytes get, never by name.
+
+use std::borrow::Cow;
+
+use crate::formats::{gguf, npy, safetensors, text};
+use crate::pickle;
+use crate::policy::Policy;
+use crate::source::{Source, SubSource};
+use crate::verdict::{FileReport, Finding, Format, Verdict};
+use crate::zip;
+
+/// `torch.save`'s legacy format starts with this pickle: the magic number 0x1950a86a20f9469cfc6c.
+const LEGACY_TORCH_MAGIC: &[u8] = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19\x2e";
+/// Containers inside containers, at most.
+const MAX_NESTING: u8 = 4;
+/// Decompressed members / files kept in memory, at most.
+const MAX_INFLATE: u64 = 1 << 30;
+const HEAD: usize = 1 << 16;
+
+/// The analysis of one byte source.
+pub(crate) struct Scanned {
+    pub format: Format,
+    pub findings: Vec<Finding>,
+    pub user_allowed: Vec<String>,
+}
+
+impl Scanned {
+    fn new(format: Format, findings: Vec<Finding>) -> Self {
+        Self {
+            format,
+            findings,
+            user_allowed: Vec::new(),
+        }
+    }
+}
+
+/// Scans one file's bytes. `name` is only used in the report.
+pub fn scan_source(name: &str, src: &dyn Source, policy: &Policy) -> FileReport {
+    let s = scan(src, policy, 0, false);
+    let mut report = FileReport::from_findings(name.to_string(), s.format, s.findings, src.len());
+    report.user_allowed = s.user_allowed;
+    report
+}
+
+fn unknown(subject: &str, detail: impl Into<String>) -> Finding {
+    Finding::new(Verdict::Unknown, subject, detail)
+}
+
+pub(crate) fn scan(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: bool) -> Scanned {
+    let len = src.len();
+    if len == 0 {
+        return Scanned::new(Format::Empty, Vec::new());
+    }
+    let head = match src.read_upto(0, HEAD) {
+        Ok(h) => h,
+        Err(e) => return Scanned::new(Format::Binary, vec![unknown("read", e.to_string())]),
+    };
+    let starts = |m: &[u8]| head.starts_with(m);
+    if !force_pickle {
+        if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") {
+            return scan_zip(src, policy, depth);
+        }
+        if starts(b"\x93NUMPY") {
+            return scan_npy(src, &head, policy);
+        }
+        if starts(b"GGUF") {
+            return Scanned::new(Format::Gguf, gguf::validate(src));
+        }
+        if starts(b"\x89HDF\r\n\x1a\n") {
+            return scan_hdf5(src);
+        }
+        if safetensors::sniff(&head, len) {
+            return Scanned::new(Format::Safetensors, safetensors::validate(src));
+        }
+        if head.get(257..262) == Some(b"ustar") {
+            return scan_tar(src, policy, depth);
+        }
+        if let Some(kind) = compression(&head) {
+            return scan_compressed(src, kind, policy, depth);
+        }
+    }
+    let first = head.first().copied().unwrap_or(0);
+    if force_pickle || pickle::is_opcode(first) {
+        if let Some(s) = scan_pickles(src, &head, policy, force_pickle) {
+            return s;
+        }
+    }
+    if text::is_text(&head) {
+        let trimmed = head.iter().find(|b| !b.is_ascii_whitespace());
+        let full;
+        let bytes: &[u8] = if len as usize <= HEAD {
+            &head
+        } else {
+            full = src.read_upto(0, 64 << 20).unwrap_or(Cow::Borrowed(&[]));
+            &full
+        };
+        if matches!(trimmed, Some(b'{' | b'[')) {
+            return Scanned::new(Format::Json, text::keras_config_findings(bytes));
+        }
+        return Scanned::new(Format::Text, Vec::new());
+    }
+    if text::is_onnx(&head) {
+        return Scanned::new(Format::Onnx, Vec::new());
+    }
+    Scanned::new(
+        Format::Binary,
+        vec![unknown(
+            "format",
+            "unrecognised binary format: not a pickle, archive or known tensor format",
+        )],
+    )
+}
+
+/// A pickle file: one pickle, or several in a row (legacy `torch.save` writes five, then raw
+/// storage bytes). `None` when it is not a pickle after all (text that starts like one).
+fn scan_pickles(src: &dyn Source, head: &[u8], policy: &Policy, forced: bool) -> Option<Scanned> {
+    let legacy = head.starts_with(LEGACY_TORCH_MAGIC);
+    let mut findings = Vec::new();
+    let mut user_allowed: Vec<String> = Vec::new();
+    let mut pos = 0u64;
+    let mut count = 0;
+    let mut protocol = 0;
+    let mut joblib = false;
+    loop {
+        let out = pickle::analyze(src, pos, policy);
+        if count == 0 {
+            if !forced && !out.stopped && !out.saw_code && text::is_text(head) {
+                return None;
+            }
+            protocol = out.protocol;
+        }
+        joblib |= out.joblib;
+        findings.extend(out.findings);
+        for u in out.user_allowed {
+            if !user_allowed.contains(&u) {
+                user_allowed.push(u);
+            }
+        }
+        if let Some((at, why)) = out.error {
+            let detail = if count > 0 && at == pos {
+                format!("bytes after pickle #{count} are not a pickle: {why}")
+            } else {
+                why
+            };
+            findings.push(unknown("malformed pickle", detail).at(at));
+            break;
+        }
+        count += 1;
+        pos = out.end;
+        if (legacy && count == 5) || pos >= src.len() {
+            break;
+        }
+    }
+    let format = if legacy {
+        Format::PytorchLegacy
+    } else if joblib {
+        Format::Joblib
+    } else {
+        Format::Pickle { protocol }
+    };
+    Some(Scanned {
+        format,
+        findings,
+        user_allowed,
+    })
+}
+
+fn scan_npy(src: &dyn Source, head: &[u8], policy: &Policy) -> Scanned {
+    let parsed = match npy::parse(head) {
+        Ok(p) => p,
+        Err(e) => return Scanned::new(Format::Npy, vec![unknown("npy header", e)]),
+    };
+    if !parsed.is_object {
+        return Scanned::new(Format::Npy, Vec::new());
+    }
+    let out = pickle::analyze(src, parsed.data_start, policy);
+    let mut findings = out.findings;
+    if let Some((at, why)) = out.error {
+        findings.push(unknown("malformed pickle", format!("object array pickle: {why}")).at(at));
+    }
+    Scanned {
+        format: Format::Npy,
+        findings,
+        user_allowed: out.user_allowed,
+    }
+}
+
+fn scan_hdf5(src: &dyn Source) -> Scanned {
+    // Keras stores its model config as a JSON attribute (uncompressed); look for it.
+    match src.read_upto(0, 256 << 20) {
+        Ok(all) => {
+            let mut f = text::keras_config_findings(&all);
+            if src.len() > 256 << 20 && f.is_empty() {
+                f.push(unknown(
+                    "hdf5",
+                    "only the first 256 MiB were searched for a Keras config",
+                ));
+            }
+            Scanned::new(Format::Hdf5, f)
+        }
+        Err(e) => Scanned::new(Format::Hdf5, vec![unknown("read", e.to_string())]),
+    }
+}
+
+fn compression(head: &[u8]) -> Option<&'static str> {
+    Some(match head {
+        [0x1f, 0x8b, ..] => "gzip",
+        [0x78, 0x01 | 0x5e | 0x9c | 0xda, ..] => "zlib",
+        [b'7', b'z', 0xbc, 0xaf, 0x27, 0x1c, ..] => "7z",
+        [b'B', b'Z', b'h', ..] => "bz2",
+        [0xfd, b'7', b'z', b'X', b'Z', 0, ..] => "xz",
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => "zstd",
+        [0x04, 0x22, 0x4d, 0x18, ..] => "lz4",
+        [b']', 0, 0, ..] => "lzma",
+        [b'Z', b'F', ..] => "joblib zfile",
+        _ => return None,
+    })
+}
+
+fn inflate(data: &[u8], kind: &str, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let read = match kind {
+        "gzip" => flate2::read::MultiGzDecoder::new(data)
+            .take(limit + 1)
+            .read_to_end(&mut out),
+        "zlib" => flate2::read::ZlibDecoder::new(data)
+            .take(limit + 1)
+            .read_to_end(&mut out),
+        _ => flate2::read::DeflateDecoder::new(data)
+            .take(limit + 1)
+            .read_to_end(&mut out),
+    };
+    read.map_err(|e| format!("{kind} data does not decompress: {e}"))?;
+    if out.len() as u64 > limit {
+        return Err(format!("decompresses to more than {limit} bytes"));
+    }
+    Ok(out)
+}
+
+fn scan_compressed(src: &dyn Source, kind: &str, policy: &Policy, depth: u8) -> Scanned {
+    let format = Format::Compressed { kind: kind.into() };
+    if !matches!(kind, "gzip" | "zlib") {
+        return Scanned::new(
+            format,
+            vec![unknown(
+                "compressed",
+                format!("{kind}-compressed data is not inspected"),
+            )],
+        );
+    }
+    if depth >= MAX_NESTING || src.len() > MAX_INFLATE {
+        return Scanned::new(
+            format,
+            vec![unknown("compressed", "too large or nested too deep")],
+        );
+    }
+    let data = match src.read(0, src.len() as usize) {
+        Ok(d) => d,
+        Err(e) => return Scanned::new(format, vec![unknown("read", e.to_string())]),
+    };
+    match inflate(&data, kind, MAX_INFLATE) {
+        Ok(plain) => {
+            let mut inner = scan(&plain, policy, depth + 1, false);
+            for f in &mut inner.findings {
+                relocate(f, kind, None);
+            }
+            inner.format = match inner.format {
+                Format::Joblib | Format::Pickle { .. } => inner.format,
+                _ => format,
+            };
+            inner
+        }
+        Err(e) => Scanned::new(format, vec![unknown("compressed", e)]),
+    }
+}
+
+/// Findings inside a member: name the member; offsets inside decompressed data are not file
+/// offsets, so they move into the text.
+fn relocate(f: &mut Finding, member: &str, base: Option<u64>) {
+    f.member = Some(match &f.member {
+        Some(inner) => format!("{member}/{inner}"),
+        None => member.to_string(),
+    });
+    match (base, f.offset) {
+        (Some(b), Some(o)) => f.offset = Some(b + o),
+        (None, Some(o)) => {
+            f.detail = format!("{} (offset {o} inside the member)", f.detail);
+            f.offset = None;
+        }
+        _ => {}
+    }
+}
+
+fn is_torch_storage(name: &str) -> bool {
+    name.rsplit_once('/')
+        .is_some_and(|(dir, _)| dir == "data" || dir.ends_with("/data"))
+}
+
+fn scan_zip(src: &dyn Source, policy: &Policy, depth: u8) -> Scanned {
+    let entries = match zip::entries(src) {
+        Ok(e) => e,
+        Err(e) => {
+            return Scanned::new(
+                Format::Zip,
+                vec![unknown("zip", format!("cannot read the archive: {e}"))],
+            )
+        }
+    };
+    if depth >= MAX_NESTING {
+        return Scanned::new(
+            Format::Zip,
+            vec![unknown("zip", "archives nested too deep")],
+        );
+    }
+    let torch = entries
+        .iter()
+        .any(|e| e.name == "data.pkl" || e.name.ends_with("/data.pkl"));
+    let torchscript = entries
+        .iter()
+        .any(|e| e.name.ends_with("/constants.pkl") || e.name.contains("/code/"));
+    let mut findings = Vec::new();
+    let mut user_allowed = Vec::new();
+    let mut names = std::collections::HashSet::new();
+    let mut spans: Vec<(u64, u64, &str)> = Vec::new();
+    for e in &entries {
+        if !names.insert(e.name.as_str()) {
+            findings.push(
+                unknown("zip", format!("duplicate member name {:?}", e.name)).at(e.local_offset),
+            );
+        }
+        if let Some(local) = &e.local_name_mismatch {
+            findings.push(
+                unknown(
+                    "zip",
+                    format!(
+                        "member {:?} is named {local:?} in its local header (loaders disagree on such archives)",
+                        e.name
+                    ),
+                )
+                .at(e.local_offset),
+            );
+        }
+        spans.push((e.local_offset, e.data_start + e.compressed, &e.name));
+    }
+    spans.sort();
+    for w in spans.windows(2) {
+        if let [(_, end, a), (start, _, b)] = w {
+            if start < end {
+                findings
+                    .push(unknown("zip", format!("members {a:?} and {b:?} overlap")).at(*start));
+            }
+        }
+    }
+    for e in &entries {
+        if e.name.ends_with('/') && e.size == 0 {
+            continue;
+        }
+        if torch && is_torch_storage(&e.name) {
+            // Raw tensor bytes: torch maps them, never unpickles them.
+            continue;
+        }
+        let force = e.name.ends_with(".pkl") || e.name.ends_with(".pickle");
+        let inner = match e.method {
+            0 => {
+                let sub = SubSource {
+                    inner: src,
+                    start: e.data_start,
+                    len: e.compressed,
+                };
+                let mut s = scan(&sub, policy, depth + 1, force);
+                for f in &mut s.findings {
+                    relocate(f, &e.name, Some(e.data_start));
+                }
+                s
+            }
+            8 => {
+                let data = if e.compressed > MAX_INFLATE {
+                    Err("member too large to inflate".to_string())
+                } else {
+                    src.read(e.data_start, e.compressed as usize)
+                        .map_err(|x| x.to_string())
+                        .and_then(|d| inflate(&d, "deflate", MAX_INFLATE))
+                };
+                match data {
+                    Ok(plain) => {
+                        let mut s = scan(&plain, policy, depth + 1, force);
+                        for f in &mut s.findings {
+                            relocate(f, &e.name, None);
+                        }
+                        s
+                    }
+                    Err(why) => Scanned::new(
+                        Format::Binary,
+                        vec![unknown("zip", format!("member {:?}: {why}", e.name)).at(e.data_start)],
+                    ),
+                }
+            }
+            m => Scanned::new(
+                Format::Binary,
+                vec![unknown(
+                    "zip",
+                    format!(
+                        "member {:?} uses compression method {m}, not inspected",
+                        e.name
+                    ),
+                )
+                .at(e.local_offset)],
+            ),
+        };
+        findings.extend(inner.findings);
+        for u in inner.user_allowed {
+            if !user_allowed.contains(&u) {
+                user_allowed.push(u);
+            }
+        }
+    }
+    let format = if torchscript {
+        findings.push(unknown(
+            "TorchScript",
+            "TorchScript archive: carries code that torch.jit.load runs (torch.load refuses it with weights_only)",
+        ));
+        Format::TorchScriptZip
+    } else if torch {
+        Format::PytorchZip
+    } else if !entries.is_empty() && entries.iter().all(|e| e.name.ends_with(".npy")) {
+        Format::Npz
+    } else {
+        Format::Zip
+    };
+    Scanned {
+        format,
+        findings,
+        user_allowed,
+    }
+}
+
+fn octal(field: &[u8]) -> Option<u64> {
+    let s = std::str::from_utf8(field).ok()?;
+    let s = s.trim_matches(|c: char| c == '\0' || c == ' ');
+    if s.is_empty() {
+        return Some(0);
+    }
+    u64::from_str_radix(s, 8).ok()
+}
+
+fn scan_tar(src: &dyn Source, policy: &Policy, depth: u8) -> Scanned {
+    let mut findings = Vec::new();
+    let mut user_allowed = Vec::new();
+    let mut pos = 0u64;
+    if depth >= MAX_NESTING {
+        return Scanned::new(
+            Format::Tar,
+            vec![unknown("tar", "archives nested too deep")],
+        );
+    }
+    while pos + 512 <= src.len() {
+        let Ok(h) = src.read(pos, 512) else { break };
+        if h.iter().all(|&b| b == 0) {
+            break;
+        }
+        let name = String::from_utf8_lossy(h.get(..100).unwrap_or_default())
+            .trim_end_matches('\0')
+            .to_string();
+        let Some(size) = h.get(124..136).and_then(octal) else {
+            findings.push(unknown("tar", "bad member size field").at(pos));
+            break;
+        };
+        let kind = h.get(156).copied().unwrap_or(0);
+        let start = pos + 512;
+        if start.checked_add(size).is_none_or(|e| e > src.len()) {
+            findings.push(unknown("tar", format!("member {name:?} runs past the end")).at(pos));
+            break;
+        }
+        if matches!(kind, b'0' | 0) {
+            let sub = SubSource {
+                inner: src,
+                start,
+                len: size,
+            };
+            let s = scan(&sub, policy, depth + 1, false);
+            for mut f in s.findings {
+                relocate(&mut f, &name, Some(start));
+                findings.push(f);
+            }
+            user_allowed.extend(s.user_allowed);
+        }
+        pos = start + size.div_ceil(512) * 512;
+    }
+    Scanned {
+        format: Format::Tar,
+        findings,
+        user_allowed,
+    }
+}

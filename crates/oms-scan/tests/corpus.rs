@@ -1,0 +1,86 @@
+//! The generated corpus: benign files made by numpy / scikit-learn / joblib (and torch.save's
+//! layouts), malicious files for every primitive and published evasion. Every benign file must
+//! be safe; every "dangerous" file dangerous; every "unsafe" file anything but safe.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use oms_scan::{scan_file, scan_model, Policy, ScanOptions, Verdict};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Builds the venv (cached outside the repo) and generates the corpus into `out`.
+fn generate(out: &Path) {
+    let venv = Command::new("bash")
+        .arg(repo().join("scripts/setup-scan-venv.sh"))
+        .output()
+        .expect("run setup-scan-venv.sh");
+    assert!(
+        venv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&venv.stderr)
+    );
+    let venv = String::from_utf8(venv.stdout).unwrap();
+    let python = Path::new(venv.trim()).join("bin/python");
+    let gen = Command::new(python)
+        .arg(repo().join("scripts/scan-corpus/gen_corpus.py"))
+        .arg(out)
+        .output()
+        .expect("run gen_corpus.py");
+    assert!(
+        gen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gen.stderr)
+    );
+}
+
+#[test]
+fn corpus_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path());
+    let expected: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(dir.path().join("expected.json")).unwrap()).unwrap();
+    assert!(expected.len() > 150, "corpus too small: {}", expected.len());
+    let mut wrong = Vec::new();
+    for (name, label) in &expected {
+        let report = scan_file(name, &dir.path().join(name), &Policy::default()).unwrap();
+        let ok = match label.as_str().unwrap() {
+            "safe" => report.verdict == Verdict::Safe,
+            "dangerous" => report.verdict == Verdict::Dangerous,
+            "unsafe" => report.verdict != Verdict::Safe,
+            other => panic!("bad label {other}"),
+        };
+        if !ok {
+            wrong.push(format!(
+                "{name}: expected {label}, got {:?}: {:?}",
+                report.verdict, report.findings
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+
+    // Directory mode does not skip files by extension: the .npy_noext payload is found.
+    let report = scan_model(&dir.path().join("malicious/names"), &ScanOptions::default()).unwrap();
+    assert_eq!(report.files.len(), 4);
+    assert!(
+        report.files.iter().all(|f| f.verdict == Verdict::Dangerous),
+        "{report:#?}"
+    );
+    let benign = scan_model(&dir.path().join("benign"), &ScanOptions::default()).unwrap();
+    assert!(benign.passes(false), "{benign:#?}");
+}

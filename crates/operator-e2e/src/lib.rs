@@ -1,0 +1,9 @@
+//! Support for the operator's end-to-end tests (the tests are in `tests/`): a control plane with
+//! the operator installed as `config/` deploys it, manifests applied like `kubectl apply`, and a
+//! KUBELET SIMULATION that runs the injected verifier for a stored pod.
+
+pub mod cluster;
+pub mod kubelet_simulation;
+pub mod manifests;
+pub mod operator_process;
+pub mod workspace;

@@ -1,0 +1,565 @@
+//! The operator against a real kube-apiserver (kube-testenv): CRD validation, the webhook as the API
+//! server calls it, RBAC, and verdicts end to end through a KUBELET SIMULATION. One control plane
+//! and one operator process (running as the ServiceAccount of config/rbac) for the whole binary.
+
+mod common;
+
+use std::io::Write as _;
+
+use common::*;
+use k8s_openapi::api::authorization::v1::SelfSubjectAccessReview;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DeleteParams, PostParams};
+use model_validation_operator::crd::ModelValidation;
+use model_validation_operator::mutate::{decide, Decision};
+use model_validation_operator::settings::Settings;
+use model_validation_operator::{IGNORE_NAMESPACE_LABEL, VERIFIER_CONTAINER};
+use operator_e2e::cluster::{create_namespace, operator_identity, CRD_NAME};
+use operator_e2e::manifests::apply_all;
+use operator_e2e::operator_process::VERIFIER_IMAGE;
+
+fn init_container_names(pod: &Pod) -> Vec<String> {
+    pod.spec
+        .as_ref()
+        .and_then(|s| s.init_containers.as_ref())
+        .map(|c| c.iter().map(|c| c.name.clone()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn crd_is_established_and_the_server_rejects_two_methods_or_none() {
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let admin = installed.cluster.admin().await.unwrap();
+    // install() waited for Established; check the server serves the kind.
+    let crds: Api<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition> =
+        Api::all(admin.clone());
+    assert!(crds.get(CRD_NAME).await.is_ok());
+    create_namespace(&admin, "cel", &[]).await.unwrap();
+    let api: Api<ModelValidation> = Api::namespaced(admin, "cel");
+    let model = serde_json::json!({"path": "/data/m", "signaturePath": "/data/m/model.sig"});
+    let two = cr_from(serde_json::json!({
+        "apiVersion": "ml.sigstore.dev/v1alpha1", "kind": "ModelValidation",
+        "metadata": {"name": "two"},
+        "spec": {"model": model, "config": {
+            "sigstoreConfig": {"certificateIdentity": "a@b.c", "certificateOidcIssuer": "https://x"},
+            "publicKeyConfig": {"keyPath": "/data/key.pub"}}}
+    }));
+    let none = cr_from(serde_json::json!({
+        "apiVersion": "ml.sigstore.dev/v1alpha1", "kind": "ModelValidation",
+        "metadata": {"name": "none"},
+        "spec": {"model": model, "config": {}}
+    }));
+    for cr in [two, none] {
+        let err = api.create(&PostParams::default(), &cr).await.unwrap_err();
+        let kube::Error::Api(status) = err else {
+            panic!("expected a validation error, got {err}")
+        };
+        assert_eq!(status.code, 422, "{status:?}");
+        assert!(
+            status
+                .message
+                .contains("exactly one validation method must be specified"),
+            "{}",
+            status.message
+        );
+    }
+    let one = sigstore_cr("one", "m", SIGSTORE_IDENTITY);
+    api.create(&PostParams::default(), &one).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_webhook_mutates_pods_exactly_as_the_pure_function_says() {
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let admin = installed.cluster.admin().await.unwrap();
+    create_namespace(&admin, "mutation", &[]).await.unwrap();
+    create_namespace(
+        &admin,
+        "mutation-ignored",
+        &[(IGNORE_NAMESPACE_LABEL, "true")],
+    )
+    .await
+    .unwrap();
+    let cr = sigstore_cr("m", "model", SIGSTORE_IDENTITY);
+    let mvs = create_cr(&admin, "mutation", &cr).await;
+    let cr = mvs.get("m").await.unwrap();
+
+    // Two containers mounting the same volume, one of them twice, an existing init container.
+    let submitted = pod_from(serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "multi", "labels": {"validation.ml.sigstore.dev/ml": "m"}},
+        "spec": {
+            "initContainers": [{"name": "download", "image": "alpine",
+                                "volumeMounts": [{"name": "model-storage", "mountPath": "/data"}]}],
+            "containers": [
+                {"name": "inference", "image": "nginx:alpine",
+                 "volumeMounts": [{"name": "model-storage", "mountPath": "/data"},
+                                  {"name": "scratch", "mountPath": "/tmp"}]},
+                {"name": "sidecar", "image": "busybox",
+                 "volumeMounts": [{"name": "model-storage", "mountPath": "/data"}]}],
+            "volumes": [{"name": "model-storage", "persistentVolumeClaim": {"claimName": "model-storage"}},
+                        {"name": "scratch", "emptyDir": {}}]
+        }
+    }));
+    // What the webhook receives is the decoded, defaulted pod: let the server default it in a
+    // namespace the webhook configuration excludes, then run the pure function on that.
+    let dry_run = PostParams {
+        dry_run: true,
+        ..Default::default()
+    };
+    let ignored: Api<Pod> = Api::namespaced(admin.clone(), "mutation-ignored");
+    let mut defaulted = ignored.create(&dry_run, &submitted).await.unwrap();
+    assert!(
+        init_container_names(&defaulted) == ["download"],
+        "ignored namespace must not be mutated"
+    );
+    defaulted.metadata.namespace = Some("mutation".into());
+    let settings = Settings {
+        verifier_image: VERIFIER_IMAGE.into(),
+        ..Settings::default()
+    };
+    let Decision::Patch(patch) = decide(&defaulted, Some(&cr), &settings) else {
+        panic!("the pure function does not patch this pod")
+    };
+    let mut expected = serde_json::to_value(&defaulted).unwrap();
+    json_patch::patch(&mut expected, &patch).unwrap();
+    let expected: Pod = serde_json::from_value(expected).unwrap();
+    // Defaults for the injected container come from the server, as for the webhook's patch.
+    let mut expected_in_ignored = expected.clone();
+    expected_in_ignored.metadata.namespace = Some("mutation-ignored".into());
+    expected_in_ignored.metadata.uid = None;
+    expected_in_ignored.metadata.creation_timestamp = None;
+    expected_in_ignored.metadata.resource_version = None;
+    expected_in_ignored.metadata.managed_fields = None;
+    expected_in_ignored.metadata.generation = None;
+    let expected = ignored
+        .create(&dry_run, &expected_in_ignored)
+        .await
+        .unwrap();
+
+    let pods: Api<Pod> = Api::namespaced(admin, "mutation");
+    let stored = pods
+        .create(&PostParams::default(), &submitted)
+        .await
+        .unwrap();
+    assert_eq!(
+        init_container_names(&stored),
+        ["download", VERIFIER_CONTAINER]
+    );
+    assert_eq!(
+        serde_json::to_value(&stored.spec).unwrap(),
+        serde_json::to_value(&expected.spec).unwrap(),
+        "stored pod spec differs from the pure function's"
+    );
+    assert_eq!(stored.metadata.annotations, expected.metadata.annotations);
+    assert_eq!(stored.metadata.labels, expected.metadata.labels);
+}
+
+#[tokio::test]
+async fn workshop_manifests_apply_unchanged_and_the_signed_model_verifies() {
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let admin = installed.cluster.admin().await.unwrap();
+    // k8s/01-setup.yaml and k8s/03-verify.yaml of the workshop, with the fixture's signer.
+    let setup = r#"
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: ml-workshop
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: model-storage
+  namespace: ml-workshop
+spec:
+  accessModes: ["ReadWriteOnce"]
+  resources:
+    requests:
+      storage: 1Gi
+"#;
+    let verify = format!(
+        r#"
+apiVersion: ml.sigstore.dev/v1alpha1
+kind: ModelValidation
+metadata:
+  name: workshop-model
+  namespace: ml-workshop
+spec:
+  config:
+    sigstoreConfig:
+      certificateIdentity: "{SIGSTORE_IDENTITY}"
+      certificateOidcIssuer: "{SIGSTORE_ISSUER}"
+  model:
+    path: /data/bert-base-uncased
+    signaturePath: /data/bert-base-uncased/model.sig
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ml-workload
+  namespace: ml-workshop
+  labels:
+    validation.ml.sigstore.dev/ml: "workshop-model"
+spec:
+  containers:
+    - name: inference
+      image: nginx:alpine
+      ports:
+        - containerPort: 80
+      volumeMounts:
+        - name: model-storage
+          mountPath: /data
+  volumes:
+    - name: model-storage
+      persistentVolumeClaim:
+        claimName: model-storage
+"#
+    );
+    apply_all(&admin, setup, None).await.unwrap();
+    // The CR and the pod in one apply, as in the workshop: the webhook must find the fresh CR.
+    apply_all(&admin, &verify, None).await.unwrap();
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), "ml-workshop");
+    let pod = pods.get("ml-workload").await.unwrap();
+    assert_eq!(init_container_names(&pod), [VERIFIER_CONTAINER]);
+
+    let pvc = volume_dir(installed, "ml-workshop-model-storage");
+    copy_sigstore_model(&pvc.join("bert-base-uncased"));
+    let runs = kubelet(installed, "ml-workshop")
+        .volume("model-storage", &pvc)
+        .run_pod(&pods, "ml-workload")
+        .await
+        .unwrap();
+    let run = &runs[0];
+    assert_eq!(
+        run.exit_code, 0,
+        "verifier output: {}\nargs: {:?}",
+        run.output, run.local_args
+    );
+    assert!(
+        run.output.contains("Verification succeeded"),
+        "{}",
+        run.output
+    );
+
+    let mvs: Api<ModelValidation> = Api::namespaced(admin.clone(), "ml-workshop");
+    let status = wait_status(&mvs, "workshop-model", "verifiedPods == 1", |s| {
+        s.verified_pods == 1
+    })
+    .await;
+    let verified = status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "Verified")
+        .expect("Verified condition");
+    assert_eq!(
+        (verified.status.as_str(), verified.reason.as_str()),
+        ("True", "AllVerified")
+    );
+    wait_event(
+        &admin,
+        "ml-workshop",
+        "ModelValidation",
+        "workshop-model",
+        "ModelVerified",
+    )
+    .await;
+    wait_event(&admin, "ml-workshop", "Pod", "ml-workload", "ModelVerified").await;
+}
+
+/// A key-signed model with the workshop's files, and the workshop's attack on it.
+#[tokio::test]
+async fn the_backdoor_in_config_json_fails_and_the_status_names_config_json() {
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let admin = installed.cluster.admin().await.unwrap();
+    create_namespace(&admin, "attack", &[]).await.unwrap();
+    let pvc = volume_dir(installed, "attack-model-storage");
+    let model = pvc.join("bert-base-uncased");
+    std::fs::create_dir_all(&model).unwrap();
+    std::fs::write(
+        model.join("config.json"),
+        br#"{"model_type": "bert", "hidden_size": 768}"#,
+    )
+    .unwrap();
+    std::fs::write(model.join("vocab.txt"), b"[PAD]\n[UNK]\n[CLS]\n[SEP]\n").unwrap();
+    std::fs::write(model.join("model.safetensors"), vec![7u8; 4096]).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let keys = pvc.join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let private = installed.cluster.work.join("attack-signing-key.pem");
+    std::fs::write(&private, key.serialize_pem()).unwrap();
+    std::fs::write(keys.join("signing-key.pub"), key.public_key_pem()).unwrap();
+    let signed = std::process::Command::new(&installed.cluster.bins.model_signing)
+        .args(["sign", "key", "--private-key"])
+        .arg(&private)
+        .arg("--signature")
+        .arg(model.join("model.sig"))
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        signed.status.success(),
+        "signing: {}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+
+    let cr = cr_from(serde_json::json!({
+        "apiVersion": "ml.sigstore.dev/v1alpha1", "kind": "ModelValidation",
+        "metadata": {"name": "workshop-model"},
+        "spec": {
+            "model": {"path": "/data/bert-base-uncased", "signaturePath": "/data/bert-base-uncased/model.sig"},
+            "config": {"publicKeyConfig": {"keyPath": "/data/keys/signing-key.pub"}}
+        }
+    }));
+    let mvs = create_cr(&admin, "attack", &cr).await;
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), "attack");
+    pods.create(
+        &PostParams::default(),
+        &workshop_pod("before", "workshop-model"),
+    )
+    .await
+    .unwrap();
+    let sim = kubelet(installed, "attack").volume("model-storage", &pvc);
+    let runs = sim.run_pod(&pods, "before").await.unwrap();
+    assert_eq!(runs[0].exit_code, 0, "untampered model: {}", runs[0].output);
+    wait_status(&mvs, "workshop-model", "verifiedPods == 1", |s| {
+        s.verified_pods == 1
+    })
+    .await;
+
+    // echo "BACKDOOR INJECTION" >> config.json
+    let mut config = std::fs::OpenOptions::new()
+        .append(true)
+        .open(model.join("config.json"))
+        .unwrap();
+    writeln!(config, "BACKDOOR INJECTION").unwrap();
+    drop(config);
+    pods.create(
+        &PostParams::default(),
+        &workshop_pod("after", "workshop-model"),
+    )
+    .await
+    .unwrap();
+    let runs = sim.run_pod(&pods, "after").await.unwrap();
+    assert_eq!(
+        runs[0].exit_code, 1,
+        "tampered model must fail: {}",
+        runs[0].output
+    );
+    assert!(
+        runs[0].output.contains("Verification failed"),
+        "{}",
+        runs[0].output
+    );
+    assert!(
+        runs[0].termination_message.contains("config.json"),
+        "{}",
+        runs[0].termination_message
+    );
+
+    let status = wait_status(&mvs, "workshop-model", "failedPods == 1", |s| {
+        s.failed_pods == 1
+    })
+    .await;
+    let verdict = status
+        .recent_verdicts
+        .iter()
+        .find(|v| v.pod == "after")
+        .expect("verdict for pod after");
+    assert_eq!(verdict.result, "Failed");
+    assert!(verdict.reason.contains("config.json"), "{verdict:?}");
+    let condition = status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "Verified")
+        .unwrap();
+    assert_eq!(
+        (condition.status.as_str(), condition.reason.as_str()),
+        ("False", "VerificationFailed")
+    );
+    assert!(
+        condition.message.contains("config.json"),
+        "{}",
+        condition.message
+    );
+    let note = wait_event(
+        &admin,
+        "attack",
+        "ModelValidation",
+        "workshop-model",
+        "ModelVerificationFailed",
+    )
+    .await;
+    assert!(note.contains("config.json"), "{note}");
+}
+
+async fn failing_sigstore_case(
+    ns: &str,
+    identity: &str,
+    remove_signature: bool,
+) -> (String, String) {
+    let installed = installed().await.unwrap();
+    let admin = installed.cluster.admin().await.unwrap();
+    create_namespace(&admin, ns, &[]).await.unwrap();
+    let pvc = volume_dir(installed, ns);
+    copy_sigstore_model(&pvc.join("model"));
+    if remove_signature {
+        std::fs::remove_file(pvc.join("model/model.sig")).unwrap();
+    }
+    let mvs = create_cr(&admin, ns, &sigstore_cr("mv", "model", identity)).await;
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), ns);
+    pods.create(&PostParams::default(), &workshop_pod("workload", "mv"))
+        .await
+        .unwrap();
+    let runs = kubelet(installed, ns)
+        .volume("model-storage", &pvc)
+        .run_pod(&pods, "workload")
+        .await
+        .unwrap();
+    assert_eq!(runs[0].exit_code, 1, "{}", runs[0].output);
+    let status = wait_status(&mvs, "mv", "failedPods == 1", |s| s.failed_pods == 1).await;
+    let reason = status
+        .recent_verdicts
+        .first()
+        .map(|v| v.reason.clone())
+        .unwrap_or_default();
+    (reason, runs[0].output.clone())
+}
+
+#[tokio::test]
+async fn a_missing_signature_fails_with_its_reason() {
+    if installed().await.is_none() {
+        return;
+    }
+    let (reason, output) =
+        failing_sigstore_case("missing-signature", SIGSTORE_IDENTITY, true).await;
+    assert!(
+        reason.contains("model.sig"),
+        "reason: {reason}\noutput: {output}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_identity_fails_with_its_reason() {
+    if installed().await.is_none() {
+        return;
+    }
+    let (reason, output) =
+        failing_sigstore_case("wrong-identity", "nobody@example.com", false).await;
+    assert!(
+        reason.contains("nobody@example.com") || reason.to_lowercase().contains("identity"),
+        "reason: {reason}\noutput: {output}"
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_cr_does_not_block_deleting_its_pods() {
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let admin = installed.cluster.admin().await.unwrap();
+    create_namespace(&admin, "cr-deletion", &[]).await.unwrap();
+    let mvs = create_cr(
+        &admin,
+        "cr-deletion",
+        &sigstore_cr("mv", "model", SIGSTORE_IDENTITY),
+    )
+    .await;
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), "cr-deletion");
+    let pod = pods
+        .create(&PostParams::default(), &workshop_pod("workload", "mv"))
+        .await
+        .unwrap();
+    assert_eq!(init_container_names(&pod), [VERIFIER_CONTAINER]);
+    assert!(
+        pod.metadata.finalizers.unwrap_or_default().is_empty(),
+        "no finalizer on pods"
+    );
+    mvs.delete("mv", &DeleteParams::default()).await.unwrap();
+    pods.delete("workload", &DeleteParams::default())
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while pods.get_opt("workload").await.unwrap().is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pod still present 10 s after deletion"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // A new labelled pod for the deleted CR is refused, naming the CR and namespace.
+    let err = pods
+        .create(&PostParams::default(), &workshop_pod("again", "mv"))
+        .await
+        .unwrap_err();
+    let kube::Error::Api(status) = err else {
+        panic!("{err}")
+    };
+    assert!(
+        status.message.contains("mv") && status.message.contains("cr-deletion"),
+        "{}",
+        status.message
+    );
+}
+
+/// The operator process authenticates as the ServiceAccount bound by config/rbac: what it may do
+/// is exactly what those manifests grant (least privilege: no pod writes, no secrets).
+#[tokio::test]
+async fn the_operator_runs_under_the_rbac_of_config_rbac_not_as_admin() {
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let sa = installed
+        .cluster
+        .env
+        .client(&operator_identity())
+        .await
+        .unwrap();
+    let reviews: Api<SelfSubjectAccessReview> = Api::all(sa);
+    let can = |verb: &str, group: &str, resource: &str, sub: &str| {
+        let review: SelfSubjectAccessReview = serde_json::from_value(serde_json::json!({
+            "spec": {"resourceAttributes": {"verb": verb, "group": group, "resource": resource,
+                                            "subresource": sub, "namespace": "ml-workshop"}}
+        }))
+        .unwrap();
+        let reviews = reviews.clone();
+        async move {
+            let answer = reviews
+                .create(&PostParams::default(), &review)
+                .await
+                .unwrap();
+            answer.status.map(|s| s.allowed).unwrap_or(false)
+        }
+    };
+    assert!(can("watch", "ml.sigstore.dev", "modelvalidations", "").await);
+    assert!(can("patch", "ml.sigstore.dev", "modelvalidations", "status").await);
+    assert!(can("list", "", "pods", "").await);
+    assert!(can("create", "events.k8s.io", "events", "").await);
+    assert!(
+        !can("update", "", "pods", "").await,
+        "the operator must not update pods"
+    );
+    assert!(
+        !can("patch", "", "pods", "").await,
+        "the operator must not patch pods"
+    );
+    assert!(
+        !can("get", "", "secrets", "").await,
+        "the operator must not read secrets"
+    );
+    assert!(
+        !can("update", "ml.sigstore.dev", "modelvalidations", "").await,
+        "spec is the user's"
+    );
+    let who = installed.operator.lock().await.log();
+    assert!(
+        !who.contains("forbidden"),
+        "the operator hit RBAC denials:\n{who}"
+    );
+}

@@ -1,0 +1,73 @@
+//! With the operator stopped, the shipped webhook configuration (failurePolicy Fail, objectSelector
+//! on the label) refuses labelled pods and lets every other pod through; existing labelled pods can
+//! still be deleted. A binary of its own: stopping the operator would break the other tests.
+
+mod common;
+
+use common::*;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DeleteParams, PostParams};
+use model_validation_operator::VERIFIER_CONTAINER;
+use operator_e2e::cluster::create_namespace;
+
+#[tokio::test]
+async fn with_the_operator_stopped_labelled_pods_are_refused_and_unlabelled_ones_are_not() {
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let admin = installed.cluster.admin().await.unwrap();
+    create_namespace(&admin, "operator-down", &[])
+        .await
+        .unwrap();
+    create_cr(
+        &admin,
+        "operator-down",
+        &sigstore_cr("mv", "model", SIGSTORE_IDENTITY),
+    )
+    .await;
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), "operator-down");
+    let before = pods
+        .create(&PostParams::default(), &workshop_pod("before", "mv"))
+        .await
+        .unwrap();
+    let names: Vec<_> = before
+        .spec
+        .unwrap()
+        .init_containers
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, [VERIFIER_CONTAINER]);
+
+    installed.operator.lock().await.stop();
+
+    let err = pods
+        .create(&PostParams::default(), &workshop_pod("labelled", "mv"))
+        .await
+        .unwrap_err();
+    let kube::Error::Api(status) = err else {
+        panic!("expected a refusal, got {err}")
+    };
+    assert!(
+        status.message.contains("failed calling webhook")
+            && status.message.contains("pods.validation.ml.sigstore.dev"),
+        "{}",
+        status.message
+    );
+    let mut unlabelled = workshop_pod("unlabelled", "mv");
+    unlabelled.metadata.labels = None;
+    let created = pods
+        .create(&PostParams::default(), &unlabelled)
+        .await
+        .unwrap();
+    assert!(
+        created.spec.unwrap().init_containers.is_none(),
+        "unlabelled pods are not mutated"
+    );
+    // Deleting needs no webhook (CREATE only is registered).
+    pods.delete("before", &DeleteParams::default())
+        .await
+        .unwrap();
+    assert!(pods.get_opt("before").await.unwrap().is_none());
+}

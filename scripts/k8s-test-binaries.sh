@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds the real Kubernetes control plane used by crates/kube-testenv (kube-apiserver and etcd) from
+# their published Go modules, once per version, and prints the directory holding both binaries.
+#
+#   scripts/k8s-test-binaries.sh            # build if missing, print the bin dir on stdout
+#   KUBE_TESTENV_KUBE_VERSION=1.34.12 KUBE_TESTENV_ETCD_VERSION=3.6.16 scripts/k8s-test-binaries.sh
+#
+# Cache: ${MODEL_SIGNING_CACHE:-$HOME/.cache/model-signing-rs}/k8s/v<kube>+etcd-v<etcd>/ (outside the
+# repository). The Go module and build caches are Go's own (GOPATH, GOCACHE). Needs Go >= 1.25 and the
+# Go module proxy; no Docker, no other download. Progress goes to stderr, only the path to stdout.
+set -euo pipefail
+
+kube_version="${KUBE_TESTENV_KUBE_VERSION:-1.34.12}"
+etcd_version="${KUBE_TESTENV_ETCD_VERSION:-3.6.16}"
+cache_root="${MODEL_SIGNING_CACHE:-$HOME/.cache/model-signing-rs}/k8s"
+bin_dir="$cache_root/v${kube_version}+etcd-v${etcd_version}"
+src_root="$cache_root/src"
+
+log() { printf 'k8s-test-binaries: %s\n' "$*" >&2; }
+
+if [[ -x "$bin_dir/kube-apiserver" && -x "$bin_dir/etcd" ]]; then
+  echo "$bin_dir"
+  exit 0
+fi
+
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
+  export PATH="/usr/local/go/bin:$PATH"
+fi
+command -v go >/dev/null || { log "go is not installed (need Go >= 1.25 to build kube-apiserver)"; exit 1; }
+mkdir -p "$bin_dir" "$src_root"
+
+# One build at a time per cache (tests of several crates may call this script concurrently).
+exec 9>"$cache_root/.lock"
+flock 9
+if [[ -x "$bin_dir/kube-apiserver" && -x "$bin_dir/etcd" ]]; then
+  echo "$bin_dir"
+  exit 0
+fi
+
+export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod
+
+# kube-apiserver: an outside module requiring k8s.io/kubernetes, with each staging module
+# (required at v0.0.0 and replaced by ./staging/... in Kubernetes' own go.mod, which a dependency's
+# replace lines cannot use) mapped to its published tag v0.<minor>.<patch>.
+build_apiserver() {
+  local mod="$src_root/apiserver-v$kube_version" staging_version="v0.${kube_version#1.}"
+  rm -rf "$mod" && mkdir -p "$mod"
+  local upstream_gomod
+  upstream_gomod=$(cd "$mod" && go mod download -json "k8s.io/kubernetes@v$kube_version" |
+    sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  [[ -f "$upstream_gomod" ]] || { log "cannot download k8s.io/kubernetes@v$kube_version"; return 1; }
+  local go_line godebug_line
+  go_line=$(grep -m1 '^go ' "$upstream_gomod")
+  godebug_line=$(grep -m1 '^godebug ' "$upstream_gomod" || true)
+  printf 'module example.invalid/k8sbin/apiserver\n\n%s\n\n%s\n' "$go_line" "$godebug_line" >"$mod/go.mod"
+  (
+    cd "$mod"
+    go mod edit -require="k8s.io/kubernetes@v$kube_version"
+    local n=0
+    while read -r m; do
+      go mod edit -replace="${m}=${m}@${staging_version}"
+      n=$((n + 1))
+    done < <(sed -n 's#^[[:space:]]*\(k8s\.io/[a-z0-9-]*\) => \./staging/.*#\1#p' "$upstream_gomod")
+    log "kube-apiserver v$kube_version: $n staging modules mapped to $staging_version"
+    go mod edit -tool=k8s.io/kubernetes/cmd/kube-apiserver
+    go mod tidy >&2
+    local pkg=k8s.io/component-base/version cg=k8s.io/client-go/pkg/version
+    local minor="${kube_version#1.}"
+    minor="${minor%%.*}"
+    local x=""
+    for p in "$pkg" "$cg"; do
+      x+=" -X $p.gitVersion=v$kube_version -X $p.gitMajor=1 -X $p.gitMinor=$minor"
+      x+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+    done
+    go build -trimpath -tags 'notest,grpcnotrace' -ldflags "-s -w$x" \
+      -o "$bin_dir/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
+  )
+  mv "$bin_dir/kube-apiserver.tmp" "$bin_dir/kube-apiserver"
+}
+
+# etcd: `go install` refuses go.etcd.io/etcd/server/v3 (its go.mod has replace lines), but a module
+# that requires it builds it. Kept apart from the apiserver's module so that minimal version
+# selection does not change the etcd client libraries inside kube-apiserver.
+build_etcd() {
+  local mod="$src_root/etcd-v$etcd_version"
+  rm -rf "$mod" && mkdir -p "$mod"
+  (
+    cd "$mod"
+    printf 'module example.invalid/k8sbin/etcd\n\ngo 1.25.0\n' >go.mod
+    go mod edit -require="go.etcd.io/etcd/server/v3@v$etcd_version"
+    go mod edit -tool=go.etcd.io/etcd/server/v3
+    go mod tidy >&2
+    go build -trimpath -ldflags "-s -w" -o "$bin_dir/etcd.tmp" go.etcd.io/etcd/server/v3
+  )
+  mv "$bin_dir/etcd.tmp" "$bin_dir/etcd"
+}
+
+start=$(date +%s)
+if [[ ! -x "$bin_dir/etcd" ]]; then
+  log "building etcd v$etcd_version into $bin_dir"
+  build_etcd
+fi
+if [[ ! -x "$bin_dir/kube-apiserver" ]]; then
+  log "building kube-apiserver v$kube_version into $bin_dir (cold: several minutes on 2 cores)"
+  build_apiserver
+fi
+log "done in $(($(date +%s) - start)) s: $(du -h "$bin_dir/kube-apiserver" "$bin_dir/etcd" | tr '\n\t' '  ')"
+echo "$bin_dir"

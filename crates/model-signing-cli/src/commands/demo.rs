@@ -194,7 +194,15 @@ fn step_sign(dir: &Path) -> bool {
     heading(3, "sign the model with the private key");
     let status = match command(
         dir,
-        &["sign", "key", "model", "--private-key", "private.pem"],
+        &[
+            "sign",
+            "key",
+            "model",
+            "--private-key",
+            "private.pem",
+            "--signature",
+            "model.sig",
+        ],
     ) {
         Some(Command::Sign { method }) => sign::run(&method),
         _ => Status::Failure,

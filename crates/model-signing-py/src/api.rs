@@ -1,14 +1,12 @@
 //! The functions `_core` exports. Each one releases the GIL for the whole of its file and
 //! crypto work; only the progress callback takes it back, briefly.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use model_signing::{
     hash_contents, verify_signature, Error as CoreError, HashingConfig, Manifest, Method, Progress,
     VerificationReport,
 };
-use oms_format::manifest::parse_shard_name;
 use oms_format::Resource;
 use oms_hashing::{HashOptions, IgnoreRules, ModelFile, GIT_DEFAULT_PATHS};
 use pyo3::prelude::*;
@@ -251,21 +249,8 @@ fn digest_named(
         allow_symlinks: h.allow_symlinks,
         ignore_paths: rules.paths().map(str::to_string).collect(),
     };
-    Manifest::new(model_name(model), serialization, resources).map_err(|e| from_core(e.into()))
-}
-
-fn model_name(model: &Path) -> String {
-    let last = model
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if !last.is_empty() && last != ".." {
-        return last;
-    }
-    std::fs::canonicalize(model)
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_default()
+    Manifest::new(model_signing::model_name(model), serialization, resources)
+        .map_err(|e| from_core(e.into()))
 }
 
 /// What a verification will hash and compare against.
@@ -307,7 +292,7 @@ fn plan(
     };
     let rules = ignore_rules(&ignores, git)?;
     let files = if ignore_unsigned {
-        let names = signed_paths(&verified.manifest);
+        let names = model_signing::signed_paths(&verified.manifest);
         oms_hashing::list_named(model, &names, allow_symlinks, &rules)
             .map_err(|e| from_core(e.into()))?
             .0
@@ -325,19 +310,6 @@ fn plan(
             workers,
         },
     })
-}
-
-/// The file paths a manifest covers (shard names reduced to their file).
-fn signed_paths(manifest: &Manifest) -> Vec<String> {
-    let paths: BTreeSet<&str> = manifest
-        .resources
-        .iter()
-        .filter_map(|r| match manifest.serialization.method {
-            Method::Files => Some(r.name.as_str()),
-            Method::Shards { .. } => parse_shard_name(&r.name).ok().map(|(p, _, _)| p),
-        })
-        .collect();
-    paths.into_iter().map(str::to_string).collect()
 }
 
 fn check(plan: &Plan, actual: &[Resource]) -> PyResult<()> {

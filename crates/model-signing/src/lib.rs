@@ -37,6 +37,7 @@ mod verify;
 pub use config::{HashingConfig, VerifyOptions};
 pub use contents::{hash_contents, verify_contents, verify_signature};
 pub use error::Error;
+pub use model::model_name;
 pub use oms_format::{Digest, HashAlgorithm, Manifest, Method, Serialization};
 pub use oms_hashing::{model_relative_path, FileId};
 pub use report::{ChangedResource, IgnoredResource, VerificationReport};
@@ -47,6 +48,7 @@ pub use traits::{
 };
 pub use untrusted::escape_controls;
 pub use verifiers::SignatureMethod;
+pub use verify::signed_paths;
 pub use verify::{verify_model, VerifiedModel};
 
 /// Follows hashing: told the total once, before hashing starts, then the bytes hashed since

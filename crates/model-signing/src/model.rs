@@ -27,7 +27,7 @@ pub(crate) fn ignore_rules(
 
 /// The model name the reference records: the last path component, or the canonical
 /// directory's name for `.`-like paths. Verifiers ignore it.
-pub(crate) fn model_name(model: &Path) -> String {
+pub fn model_name(model: &Path) -> String {
     let last = model
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -112,7 +112,7 @@ fn explain_ignored(
 }
 
 /// The file paths a manifest covers (shard names reduced to their file).
-fn signed_paths(manifest: &Manifest) -> Vec<String> {
+pub fn signed_paths(manifest: &Manifest) -> Vec<String> {
     let paths: BTreeSet<&str> = manifest
         .resources
         .iter()

@@ -10,6 +10,8 @@ use model_signing::{escape_controls, CertificateRole, VerificationReport, Verifi
 pub enum Status {
     Success,
     Failure,
+    /// Bad arguments found after parsing (e.g. an unreadable allow-list): exit 2 like clap.
+    Usage,
 }
 
 impl Status {
@@ -17,6 +19,7 @@ impl Status {
         match self {
             Status::Success => 0,
             Status::Failure => 1,
+            Status::Usage => 2,
         }
     }
 }

@@ -29,11 +29,14 @@ pub fn verdict_line(result: &Result<VerifiedModel, Error>) -> String {
             }
             line
         }
-        Err(err) => {
-            let text = err.to_string();
-            format!("{FAILED}: {}", text.lines().next().unwrap_or_default())
-        }
+        Err(err) => return failed_line(&err.to_string()),
     };
+    truncate_on_char(line, MAX_VERDICT_BYTES)
+}
+
+/// `Verification failed: <first line of reason>` (e.g. a failed `--scan`).
+pub fn failed_line(reason: &str) -> String {
+    let line = format!("{FAILED}: {}", reason.lines().next().unwrap_or_default());
     truncate_on_char(line, MAX_VERDICT_BYTES)
 }
 

@@ -57,6 +57,10 @@ pub trait Progress: Sync {
     /// The number of bytes that will be hashed (the model's files, after ignores).
     fn start(&self, _total_bytes: u64) {}
     fn advance(&self, bytes: u64);
+    /// Something that must see every byte hashed (`verify --scan` scans them), if any.
+    fn observer(&self) -> Option<&dyn oms_hashing::HashObserver> {
+        None
+    }
 }
 
 impl<F: Fn(u64) + Sync> Progress for F {

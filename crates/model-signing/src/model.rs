@@ -48,7 +48,9 @@ pub(crate) fn hash_listed(
     progress: &dyn Progress,
 ) -> Result<Vec<Resource>, Error> {
     progress.start(oms_hashing::total_len(files));
-    Ok(oms_hashing::hash_files(files, opts, &|bytes| {
-        progress.advance(bytes)
-    })?)
+    let advance = |bytes| progress.advance(bytes);
+    Ok(match progress.observer() {
+        Some(observer) => oms_hashing::hash_files_observed(files, opts, &advance, observer)?,
+        None => oms_hashing::hash_files(files, opts, &advance)?,
+    })
 }

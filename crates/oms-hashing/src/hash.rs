@@ -71,6 +71,24 @@ pub fn hash_files(
     hash_files_in(None, files, opts, progress)
 }
 
+/// Sees every byte as it is hashed, to work on the same bytes without a second read (and without
+/// a window between the hash and the other use). Called from hashing threads; within one whole
+/// file the calls come in offset order, the shards of one file may come in any order.
+pub trait HashObserver: Sync {
+    fn observe(&self, file: &ModelFile, offset: u64, bytes: &[u8]);
+}
+
+/// [`hash_files`], showing every byte hashed to `observer`. Long BLAKE3 files are then hashed
+/// as one stream instead of parallel subtrees (same digest), so the bytes arrive in order.
+pub fn hash_files_observed(
+    files: &[ModelFile],
+    opts: &HashOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    observer: &dyn HashObserver,
+) -> Result<Vec<Resource>, HashError> {
+    hash_files_with(None, files, opts, progress, Some(observer))
+}
+
 /// The resource names [`hash_files`] would produce for `files`, without reading them (the
 /// listing a verifier compares with the manifest before hashing anything).
 pub fn resource_names(files: &[ModelFile], opts: &HashOptions) -> Result<Vec<String>, HashError> {
@@ -87,9 +105,19 @@ pub(crate) fn hash_files_in(
     opts: &HashOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Resource>, HashError> {
+    hash_files_with(pool, files, opts, progress, None)
+}
+
+fn hash_files_with(
+    pool: Option<&ThreadPool>,
+    files: &[ModelFile],
+    opts: &HashOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    observer: Option<&dyn HashObserver>,
+) -> Result<Vec<Resource>, HashError> {
     let method = opts.effective_method();
     let tasks = plan(files, method)?;
-    let digests = run(pool, &tasks, opts, progress)?;
+    let digests = run(pool, &tasks, opts, progress, observer)?;
     let algorithm = opts.algorithm_name();
     let mut resources: Vec<Resource> = tasks
         .iter()
@@ -154,6 +182,7 @@ fn run(
     tasks: &[Task<'_>],
     opts: &HashOptions,
     progress: &(dyn Fn(u64) + Sync),
+    observer: Option<&dyn HashObserver>,
 ) -> Result<Vec<Vec<u8>>, HashError> {
     let mut order: Vec<usize> = (0..tasks.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(tasks.get(i).map_or(0, Task::weight)));
@@ -166,7 +195,7 @@ fn run(
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let worker = || {
-        let mut reader = Reader::new(opts.algorithm);
+        let mut reader = Reader::new(opts.algorithm, observer);
         let mut done = Vec::new();
         let mut unreported = 0u64;
         let mut report = |n| {
@@ -271,17 +300,19 @@ pub(crate) fn build_pool(workers: usize) -> Result<ThreadPool, HashError> {
         })
 }
 
-/// A thread's reading state: its reusable buffer.
-struct Reader {
+/// A thread's reading state: its reusable buffer, and who else sees the bytes.
+struct Reader<'o> {
     algorithm: HashAlgorithm,
     buf: Vec<u8>,
+    observer: Option<&'o dyn HashObserver>,
 }
 
-impl Reader {
-    fn new(algorithm: HashAlgorithm) -> Self {
+impl<'o> Reader<'o> {
+    fn new(algorithm: HashAlgorithm, observer: Option<&'o dyn HashObserver>) -> Self {
         Self {
             algorithm,
             buf: vec![0; READ_BUFFER],
+            observer,
         }
     }
 
@@ -312,7 +343,16 @@ impl Reader {
         let path = &task.file.path;
         let io_err = |e| HashError::io(path, e);
         let mut hasher = StreamHasher::new(self.algorithm);
-        if self.algorithm == HashAlgorithm::Blake3
+        let observer = self.observer;
+        let mut seen = task.range.map_or(0, |(start, _)| start);
+        let mut observe = |data: &[u8]| {
+            if let Some(o) = observer {
+                o.observe(task.file, seen, data);
+                seen = seen.saturating_add(data.len() as u64);
+            }
+        };
+        if observer.is_none()
+            && self.algorithm == HashAlgorithm::Blake3
             && task.range.is_none()
             && task.weight() >= 2 * blake3_tree::BLOCK
         {
@@ -327,6 +367,7 @@ impl Reader {
             streams.publish(&stream);
             let result = stream.stream(start, &mut |data| {
                 hasher.update(data);
+                observe(data);
                 progress(data.len() as u64);
             });
             streams.retire(&stream);
@@ -341,7 +382,9 @@ impl Reader {
                     Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                     Err(e) => return Err(io_err(e)),
                 };
-                hasher.update(self.buf.get(..n).unwrap_or_default());
+                let data = self.buf.get(..n).unwrap_or_default();
+                hasher.update(data);
+                observe(data);
                 progress(n as u64);
             },
             Some((start, end)) => {
@@ -358,7 +401,9 @@ impl Reader {
                         Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                         Err(e) => return Err(io_err(e)),
                     };
-                    hasher.update(buf.get(..n).unwrap_or_default());
+                    let data = buf.get(..n).unwrap_or_default();
+                    hasher.update(data);
+                    observe(data);
                     progress(n as u64);
                     pos += n as u64;
                 }

@@ -53,7 +53,7 @@ use std::path::Path;
 use oms_format::manifest::Resource;
 
 pub use error::HashError;
-pub use hash::{hash_files, resource_names, total_len};
+pub use hash::{hash_files, hash_files_observed, resource_names, total_len, HashObserver};
 pub use hasher::digest_bytes;
 pub use identity::FileId;
 pub use ignore::{IgnoreRuleError, IgnoreRules, GIT_DEFAULT_PATHS};

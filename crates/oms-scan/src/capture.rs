@@ -336,10 +336,9 @@ impl CaptureSet {
     }
 }
 
-impl CaptureSet {
-    /// Takes the bytes of `file` at `offset` as hashing reads them (calls for one file come in
-    /// offset order). The hashing hook that feeds this during `verify --scan` is not wired yet.
-    pub fn observe(&self, file: &ModelFile, offset: u64, bytes: &[u8]) {
+impl oms_hashing::HashObserver for CaptureSet {
+    /// Takes the bytes of `file` at `offset` as hashing reads them.
+    fn observe(&self, file: &ModelFile, offset: u64, bytes: &[u8]) {
         let cap = {
             let mut map = self.files.lock().unwrap_or_else(|e| e.into_inner());
             Arc::clone(

@@ -2,11 +2,13 @@
 //! 1.1.1 underscore spellings reach them through [`crate::argv::normalize_option_names`].
 
 mod common;
+mod scan;
 mod sign;
 mod tools;
 mod verify;
 
-pub use common::{HashAlgorithmArg, HashingArgs, MethodArg, OutputFormat};
+pub use common::{HashAlgorithmArg, HashingArgs, MethodArg, ModelArgs, OutputFormat};
+pub use scan::{ScanArgs, ScanGateArgs};
 pub use sign::{SignCommon, SignMethod, SignSigstoreArgs};
 pub use tools::{DemoArgs, DigestArgs, InspectArgs};
 pub use verify::{VerifyCommon, VerifyMethod, VerifySigstoreArgs};
@@ -83,6 +85,11 @@ pub enum Command {
     Digest(DigestArgs),
     /// Show what a signature says (signer, method, hashes) WITHOUT verifying anything.
     Inspect(InspectArgs),
+    /// Scan a model for code disguised as weights (pickle imports, unsafe headers).
+    ///
+    /// Exit status: 0 when every file is safe, 1 when any is dangerous or unknown
+    /// (`--allow-unknown` accepts unknown), 2 on usage errors.
+    Scan(ScanArgs),
     /// Run a self-contained sign / verify / tamper walk-through in a temporary directory.
     Demo(DemoArgs),
 }

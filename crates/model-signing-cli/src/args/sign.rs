@@ -50,6 +50,9 @@ pub struct SignCommon {
 
     #[command(flatten)]
     pub hashing: HashingArgs,
+
+    #[command(flatten)]
+    pub scan: super::ScanGateArgs,
 }
 
 #[derive(Debug, Args, PartialEq)]

@@ -47,6 +47,7 @@ fn sign_common(model: &str) -> SignCommon {
             allow_empty_files_in_shards: false,
             workers: None,
         },
+        scan: Default::default(),
     }
 }
 

@@ -61,6 +61,10 @@ pub struct VerifyCommon {
     /// Also write a one-line verdict to this file (e.g. Kubernetes' /dev/termination-log).
     #[arg(long = "termination-log", value_name = "PATH")]
     pub termination_log: Option<PathBuf>,
+
+    /// `--scan`: scan the very bytes that are hashed (one read).
+    #[command(flatten)]
+    pub scan: super::ScanGateArgs,
 }
 
 #[derive(Debug, Args, PartialEq)]

@@ -3,6 +3,7 @@
 mod demo;
 mod digest;
 mod inspect;
+mod scan;
 mod sign;
 mod sigstore;
 mod verify;
@@ -16,6 +17,7 @@ pub fn run(command: &Command) -> Status {
         Command::Verify { method } => verify::run(method),
         Command::Digest(args) => digest::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Scan(args) => scan::run(args),
         Command::Demo(args) => demo::run(args),
     }
 }

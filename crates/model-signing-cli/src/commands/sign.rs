@@ -13,6 +13,11 @@ use crate::password::with_password;
 use crate::progress::HashProgress;
 
 pub fn run(method: &SignMethod) -> Status {
+    if method.common().scan.scan {
+        if let Some(refused) = scan_first(method.common()) {
+            return refused;
+        }
+    }
     let progress = HashProgress::on_terminal();
     let result = execute(method, &progress);
     progress.finish();
@@ -23,6 +28,29 @@ pub fn run(method: &SignMethod) -> Status {
             &format_args!("{err}; pass --allow-empty-files-in-shards to sign it anyway"),
         ),
         Err(err) => output::failure(output::SIGN_FAILED, &err),
+    }
+}
+
+/// `sign --scan`: scans before anything is signed; `Some(status)` when signing must not go on.
+fn scan_first(common: &SignCommon) -> Option<Status> {
+    let policy = match super::scan::load_policy(common.scan.allow_list.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Some(Status::Usage);
+        }
+    };
+    let report = match super::scan::scan(&common.model, Some(&common.signature), policy) {
+        Ok(r) => r,
+        Err(e) => return Some(output::failure(output::SIGN_FAILED, &e)),
+    };
+    match super::scan::gate(&report, &common.scan) {
+        Ok(()) => None,
+        Err(msg) => {
+            let _ =
+                super::scan::write_text(&mut std::io::stderr(), &report, common.scan.allow_unknown);
+            Some(output::failure(output::SIGN_FAILED, &msg))
+        }
     }
 }
 

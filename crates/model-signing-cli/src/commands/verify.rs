@@ -4,8 +4,9 @@ use std::io::Write;
 
 use model_signing::verifiers::{CertificateVerifier, KeyVerifier};
 use model_signing::{
-    verify_model, BundleVerifier, Error, VerificationReport, VerifiedModel, VerifyOptions,
+    verify_model, BundleVerifier, Error, Progress, VerificationReport, VerifiedModel, VerifyOptions,
 };
+use oms_scan::{CaptureSet, ScanReport};
 
 use crate::args::{OutputFormat, VerifyCommon, VerifyMethod};
 use crate::commands::sigstore;
@@ -15,20 +16,85 @@ use crate::progress::HashProgress;
 
 pub fn run(method: &VerifyMethod) -> Status {
     let common = method.common();
+    if common.scan.scan {
+        return run_scanning(method);
+    }
     let progress = HashProgress::on_terminal();
     let result = execute(method, &progress);
     progress.finish();
-    if let Some(path) = &common.termination_log {
-        // The verdict file is a convenience for the cluster; the exit status stays the verdict.
-        if let Err(err) = std::fs::write(path, crate::termination::verdict_line(&result)) {
-            tracing::warn!("cannot write the verdict to {}: {err}", path.display());
-        }
-    }
+    write_termination_log(common, &crate::termination::verdict_line(&result));
     report(&result, common.output)
 }
 
+fn write_termination_log(common: &VerifyCommon, verdict: &str) {
+    if let Some(path) = &common.termination_log {
+        // The verdict file is a convenience for the cluster; the exit status stays the verdict.
+        if let Err(err) = std::fs::write(path, verdict) {
+            tracing::warn!("cannot write the verdict to {}: {err}", path.display());
+        }
+    }
+}
+
+/// Progress that also hands every hashed byte to the scanner's capture.
+struct Scanning<'a> {
+    progress: &'a HashProgress,
+    captures: &'a CaptureSet,
+}
+
+impl Progress for Scanning<'_> {
+    fn start(&self, total_bytes: u64) {
+        self.progress.start(total_bytes);
+    }
+    fn advance(&self, bytes: u64) {
+        self.progress.advance(bytes);
+    }
+    fn observer(&self) -> Option<&dyn oms_hashing::HashObserver> {
+        Some(self.captures)
+    }
+}
+
+/// `verify --scan`: the scan reads the bytes captured while hashing (no second read, no
+/// window between the check and the scan). The model must verify first, then pass the scan.
+fn run_scanning(method: &VerifyMethod) -> Status {
+    let common = method.common();
+    let policy = match super::scan::load_policy(common.scan.allow_list.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Status::Usage;
+        }
+    };
+    let progress = HashProgress::on_terminal();
+    let captures = CaptureSet::new();
+    let result = execute(
+        method,
+        &Scanning {
+            progress: &progress,
+            captures: &captures,
+        },
+    );
+    progress.finish();
+    if result.is_err() {
+        write_termination_log(common, &crate::termination::verdict_line(&result));
+        return report(&result, common.output);
+    }
+    let scan = ScanReport::new(captures.scan_all(&policy), policy.user_entries());
+    match super::scan::gate(&scan, &common.scan) {
+        Ok(()) => {
+            write_termination_log(common, &crate::termination::verdict_line(&result));
+            report(&result, common.output)
+        }
+        Err(msg) => {
+            write_termination_log(common, &crate::termination::failed_line(&msg));
+            let _ =
+                super::scan::write_text(&mut std::io::stderr(), &scan, common.scan.allow_unknown);
+            output::failure(output::VERIFY_FAILED, &msg)
+        }
+    }
+}
+
 /// Verifies without printing anything.
-pub fn execute(method: &VerifyMethod, progress: &HashProgress) -> Result<VerifiedModel, Error> {
+pub fn execute(method: &VerifyMethod, progress: &dyn Progress) -> Result<VerifiedModel, Error> {
     let common = method.common();
     let verifier = verifier(method)?;
     let (bundle, signature_file) = model_signing::read_signature_file(&common.signature)?;

@@ -10,7 +10,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use crate::binaries::Binaries;
 use crate::identity::{kubeconfig_json, Identity};
-use crate::pki::{service_account_key_pem, CertAuthority};
+use crate::pki::{service_account_key_pems, CertAuthority};
 use crate::process::{free_port, Process};
 use crate::Error;
 
@@ -91,12 +91,13 @@ impl TestEnv {
         let server_ca = CertAuthority::new("kube-testenv server CA")?;
         let client_ca = CertAuthority::new("kube-testenv client CA")?;
         let serving = server_ca.issue_loopback_server("kube-apiserver")?;
-        let service_account_key = service_account_key_pem()?;
+        let (service_account_key, service_account_pub) = service_account_key_pems()?;
         let files = [
             ("apiserver.crt", serving.cert_pem.as_str()),
             ("apiserver.key", serving.key_pem.as_str()),
             ("client-ca.crt", client_ca.cert_pem()),
             ("service-account.key", service_account_key.as_str()),
+            ("service-account.pub", service_account_pub.as_str()),
         ];
         for (name, contents) in files {
             write(&root.join(name), contents)?;
@@ -120,7 +121,7 @@ impl TestEnv {
             "--disable-admission-plugins=ServiceAccount".to_owned(),
             "--authorization-mode=RBAC".to_owned(),
             format!("--service-account-issuer={server_url}/"),
-            format!("--service-account-key-file={}", path("service-account.key")),
+            format!("--service-account-key-file={}", path("service-account.pub")),
             format!(
                 "--service-account-signing-key-file={}",
                 path("service-account.key")

@@ -96,7 +96,9 @@ impl CertAuthority {
     }
 }
 
-/// A fresh ECDSA P-256 key in PKCS#8 PEM, as the API server's service-account token signing key.
-pub(crate) fn service_account_key_pem() -> Result<String, Error> {
-    Ok(KeyPair::generate()?.serialize_pem())
+/// A fresh ECDSA P-256 service-account token signing key: (private PKCS#8 PEM, public SPKI PEM).
+/// The API server reads the private half to sign and only public keys to verify.
+pub(crate) fn service_account_key_pems() -> Result<(String, String), Error> {
+    let key = KeyPair::generate()?;
+    Ok((key.serialize_pem(), key.public_key_pem()))
 }

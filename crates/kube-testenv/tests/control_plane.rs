@@ -1,5 +1,13 @@
 //! Self-test of the harness against the real binaries: start, namespaces, ConfigMaps, identities.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use kube::api::{Api, PostParams};
 use kube::core::ObjectMeta;

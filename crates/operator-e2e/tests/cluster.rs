@@ -2,6 +2,14 @@
 //! server calls it, RBAC, and verdicts end to end through a KUBELET SIMULATION. One control plane
 //! and one operator process (running as the ServiceAccount of config/rbac) for the whole binary.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use std::io::Write as _;

@@ -2,6 +2,14 @@
 //! on the label) refuses labelled pods and lets every other pod through; existing labelled pods can
 //! still be deleted. A binary of its own: stopping the operator would break the other tests.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
 mod common;
 
 use common::*;

@@ -92,7 +92,7 @@ pub async fn wait_status(
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let mv = api.get(name).await.unwrap();
-        if let Some(status) = mv.status.as_ref().filter(|s| done(*s)) {
+        if let Some(status) = mv.status.as_ref().filter(|s| done(s)) {
             return status.clone();
         }
         assert!(

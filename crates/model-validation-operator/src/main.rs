@@ -139,6 +139,13 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<()> {
+    // The kube client's TLS asks rustls for the process default provider, which rustls can only
+    // guess when exactly one backend is compiled in; a build that unifies features with another
+    // crate (aws-lc-rs) would panic at the first connection. The webhook already uses ring.
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err means another thread installed one first: that one is used, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
     let client = Client::try_default()
         .await
         .context("loading the kube config (KUBECONFIG or in-cluster)")?;

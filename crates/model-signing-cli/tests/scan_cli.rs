@@ -232,3 +232,21 @@ fn verify_scan_reports_a_tamper_as_a_mismatch_not_a_scan_result() {
         .stderr_names("config.json")
         .stderr_lacks("scan");
 }
+
+#[test]
+fn verify_scan_warn_only_prints_the_findings_and_lets_the_signature_decide() {
+    let m = Model::new();
+    write(&m.model, "notes.txt", OS_SYSTEM);
+    m.sign(&[]).signed();
+    m.verify(&["--scan", "--scan-warn-only"])
+        .verified()
+        .stderr_names("WARNING: the model failed the scan: 1 dangerous and 0 unknown file(s)")
+        .stderr_names("DANGEROUS notes.txt");
+    m.sign(&["--scan", "--scan-warn-only"])
+        .code(2)
+        .stderr_names("--scan-warn-only is for verify");
+    write(&m.model, "notes.txt", b"changed");
+    m.verify(&["--scan", "--scan-warn-only"])
+        .failed()
+        .stderr_names("notes.txt");
+}

@@ -39,6 +39,27 @@ pub struct ModelValidationSpec {
     /// workload cannot change the model after it was verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only_model_mounts: Option<bool>,
+    /// Scan the model for code disguised as weights (pickle imports, unsafe headers) on the bytes
+    /// the verifier hashes: `Enforce` fails the pod when a file is dangerous (or unknown, unless
+    /// `scanAllowUnknown`), `Warn` writes the findings to the verifier's log, `Off` (the default)
+    /// does not scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<ScanMode>,
+    /// With `scan`: accept files the scanner cannot inspect (verdict unknown, e.g. ONNX or 7z);
+    /// dangerous files still fail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_allow_unknown: Option<bool>,
+}
+
+/// What the verifier does with the scanner's verdicts.
+#[derive(
+    schemars::JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
+pub enum ScanMode {
+    Enforce,
+    Warn,
+    #[default]
+    Off,
 }
 
 /// Where the model and its signature are, and which files the signature may leave out.

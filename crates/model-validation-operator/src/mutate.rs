@@ -140,7 +140,9 @@ fn injection(
         }
     }
     let annotations = pod.metadata.annotations.clone().unwrap_or_default();
-    let options = effective_options(model, &annotations)?;
+    let mut options = effective_options(model, &annotations)?;
+    options.scan = mv.spec.scan.unwrap_or_default();
+    options.scan_allow_unknown = mv.spec.scan_allow_unknown.unwrap_or(false);
 
     let mut trust = TrustFiles::default();
     let method_file = match method {

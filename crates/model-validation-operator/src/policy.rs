@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::crd::ModelSpec;
+use crate::crd::{ModelSpec, ScanMode};
 use crate::{
     ALLOW_SYMLINKS_ANNOTATION, IGNORE_GIT_PATHS_ANNOTATION, IGNORE_PATHS_ANNOTATION,
     IGNORE_UNSIGNED_ANNOTATION,
@@ -16,6 +16,9 @@ pub struct ModelOptions {
     pub ignore_git_paths: Option<bool>,
     pub ignore_unsigned_files: Option<bool>,
     pub allow_symlinks: bool,
+    /// Set from the CR's `scan` and `scanAllowUnknown` (no annotation changes them).
+    pub scan: ScanMode,
+    pub scan_allow_unknown: bool,
 }
 
 /// Applies the pod's annotations to the CR's options. An annotation may only make verification
@@ -30,6 +33,8 @@ pub fn effective_options(
         ignore_git_paths: model.ignore_git_paths,
         ignore_unsigned_files: model.ignore_unsigned_files,
         allow_symlinks: model.allow_symlinks.unwrap_or(false),
+        scan: ScanMode::Off,
+        scan_allow_unknown: false,
     };
     if let Some(value) = annotations.get(IGNORE_PATHS_ANNOTATION) {
         let wanted: Vec<String> = value

@@ -6,10 +6,11 @@
 //! verify certificate --signature=<sig> --certificate-chain <ca>                    [--trust-config <f>] [ignore flags] <model>
 //! ```
 //!
-//! followed (before `<model>`) by `--termination-log /dev/termination-log` and, for Sigstore,
-//! `--offline`.
+//! followed (before `<model>`) by the scan flags when the CR asks for a scan (`--scan`, then
+//! `--scan-warn-only` for `Warn`, `--scan-allow-unknown`), `--termination-log /dev/termination-log`
+//! and, for Sigstore, `--offline`.
 
-use crate::crd::{Method, ModelSpec, SigstoreConfig};
+use crate::crd::{Method, ModelSpec, ScanMode, SigstoreConfig};
 use crate::policy::ModelOptions;
 use crate::TERMINATION_LOG;
 
@@ -98,6 +99,15 @@ pub fn build(
     }
     if options.allow_symlinks {
         args.push("--allow-symlinks".into());
+    }
+    if options.scan != ScanMode::Off {
+        args.push("--scan".into());
+        if options.scan == ScanMode::Warn {
+            args.push("--scan-warn-only".into());
+        }
+        if options.scan_allow_unknown {
+            args.push("--scan-allow-unknown".into());
+        }
     }
     args.extend(["--termination-log".into(), TERMINATION_LOG.into()]);
     if offline && matches!(method, ResolvedMethod::Sigstore(_)) {

@@ -249,6 +249,36 @@ fn ignore_flags_in_order() {
 }
 
 #[test]
+fn scan_modes_become_the_verifier_flags() {
+    let with_scan = |scan: serde_json::Value, allow_unknown: serde_json::Value| {
+        let mv = set(workshop_mv(), "/spec/scan", scan);
+        let mv = set(mv, "/spec/scanAllowUnknown", allow_unknown);
+        let all = args(&patched(&workshop_pod(), &mv));
+        let start = all
+            .iter()
+            .position(|a| a == "https://github.com/login/oauth")
+            .unwrap()
+            + 1;
+        let end = all.iter().position(|a| a == "--termination-log").unwrap();
+        all[start..end].to_vec()
+    };
+    assert_eq!(
+        with_scan(json!("Enforce"), json!(false)),
+        strings(&["--scan"])
+    );
+    assert_eq!(
+        with_scan(json!("Enforce"), json!(true)),
+        strings(&["--scan", "--scan-allow-unknown"])
+    );
+    assert_eq!(
+        with_scan(json!("Warn"), json!(false)),
+        strings(&["--scan", "--scan-warn-only"])
+    );
+    assert!(with_scan(json!("Off"), json!(true)).is_empty());
+    assert!(with_scan(json!(null), json!(null)).is_empty());
+}
+
+#[test]
 fn pull_policy_resources_and_security_context() {
     let c = verifier(&patched(&workshop_pod(), &workshop_mv()));
     assert_eq!(c.image_pull_policy.as_deref(), Some("IfNotPresent"));

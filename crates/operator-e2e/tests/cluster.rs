@@ -13,6 +13,7 @@
 mod common;
 
 use std::io::Write as _;
+use std::path::Path;
 
 use common::*;
 use k8s_openapi::api::authorization::v1::SelfSubjectAccessReview;
@@ -297,25 +298,7 @@ async fn the_backdoor_in_config_json_fails_and_the_status_names_config_json() {
     .unwrap();
     std::fs::write(model.join("vocab.txt"), b"[PAD]\n[UNK]\n[CLS]\n[SEP]\n").unwrap();
     std::fs::write(model.join("model.safetensors"), vec![7u8; 4096]).unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let keys = pvc.join("keys");
-    std::fs::create_dir_all(&keys).unwrap();
-    let private = installed.cluster.work.join("attack-signing-key.pem");
-    std::fs::write(&private, key.serialize_pem()).unwrap();
-    std::fs::write(keys.join("signing-key.pub"), key.public_key_pem()).unwrap();
-    let signed = std::process::Command::new(&installed.cluster.bins.model_signing)
-        .args(["sign", "key", "--private-key"])
-        .arg(&private)
-        .arg("--signature")
-        .arg(model.join("model.sig"))
-        .arg(&model)
-        .output()
-        .unwrap();
-    assert!(
-        signed.status.success(),
-        "signing: {}",
-        String::from_utf8_lossy(&signed.stderr)
-    );
+    sign_with_key(installed, &pvc, &model, "attack");
 
     let cr = cr_from(serde_json::json!({
         "apiVersion": "ml.sigstore.dev/v1alpha1", "kind": "ModelValidation",
@@ -405,6 +388,116 @@ async fn the_backdoor_in_config_json_fails_and_the_status_names_config_json() {
     )
     .await;
     assert!(note.contains("config.json"), "{note}");
+}
+
+/// Signs `model` with a fresh key whose public half goes to `<pvc>/keys/signing-key.pub`.
+fn sign_with_key(installed: &Installed, pvc: &Path, model: &Path, name: &str) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let keys = pvc.join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let private = installed
+        .cluster
+        .work
+        .join(format!("{name}-signing-key.pem"));
+    std::fs::write(&private, key.serialize_pem()).unwrap();
+    std::fs::write(keys.join("signing-key.pub"), key.public_key_pem()).unwrap();
+    let signed = std::process::Command::new(&installed.cluster.bins.model_signing)
+        .args(["sign", "key", "--private-key"])
+        .arg(&private)
+        .arg("--signature")
+        .arg(model.join("model.sig"))
+        .arg(model)
+        .output()
+        .unwrap();
+    assert!(
+        signed.status.success(),
+        "signing: {}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+}
+
+/// `spec.scan: Enforce`: a correctly signed model whose `.bin` is a pickle that runs a command
+/// never starts, and the status says the scan failed; `Warn` lets it start.
+#[tokio::test]
+async fn a_signed_pickle_payload_is_refused_when_the_cr_enforces_the_scan() {
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let admin = installed.cluster.admin().await.unwrap();
+    create_namespace(&admin, "scan", &[]).await.unwrap();
+    let pvc = volume_dir(installed, "scan-model-storage");
+    let model = pvc.join("bert-base-uncased");
+    std::fs::create_dir_all(&model).unwrap();
+    std::fs::write(model.join("config.json"), br#"{"model_type": "bert"}"#).unwrap();
+    // pickle protocol 2: posix.system("id") on load.
+    std::fs::write(
+        model.join("pytorch_model.bin"),
+        b"\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03.",
+    )
+    .unwrap();
+    sign_with_key(installed, &pvc, &model, "scan");
+
+    let cr = |name: &str, mode: &str| {
+        cr_from(serde_json::json!({
+            "apiVersion": "ml.sigstore.dev/v1alpha1", "kind": "ModelValidation",
+            "metadata": {"name": name},
+            "spec": {
+                "model": {"path": "/data/bert-base-uncased", "signaturePath": "/data/bert-base-uncased/model.sig"},
+                "config": {"publicKeyConfig": {"keyPath": "/data/keys/signing-key.pub"}},
+                "scan": mode
+            }
+        }))
+    };
+    let enforced = create_cr(&admin, "scan", &cr("enforced", "Enforce")).await;
+    create_cr(&admin, "scan", &cr("warned", "Warn")).await;
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), "scan");
+    let sim = kubelet(installed, "scan").volume("model-storage", &pvc);
+
+    pods.create(
+        &PostParams::default(),
+        &workshop_pod("warned-pod", "warned"),
+    )
+    .await
+    .unwrap();
+    let runs = sim.run_pod(&pods, "warned-pod").await.unwrap();
+    assert_eq!(
+        runs[0].exit_code, 0,
+        "Warn lets it start: {}",
+        runs[0].output
+    );
+    assert!(
+        runs[0].output.contains("DANGEROUS pytorch_model.bin"),
+        "{}",
+        runs[0].output
+    );
+
+    pods.create(
+        &PostParams::default(),
+        &workshop_pod("enforced-pod", "enforced"),
+    )
+    .await
+    .unwrap();
+    let runs = sim.run_pod(&pods, "enforced-pod").await.unwrap();
+    assert_eq!(
+        runs[0].exit_code, 1,
+        "Enforce refuses it: {}",
+        runs[0].output
+    );
+    assert_eq!(
+        runs[0].termination_message,
+        "Verification failed: the model failed the scan: 1 dangerous and 0 unknown file(s)"
+    );
+    let status = wait_status(&enforced, "enforced", "failedPods == 1", |s| {
+        s.failed_pods == 1
+    })
+    .await;
+    let verdict = status
+        .recent_verdicts
+        .iter()
+        .find(|v| v.pod == "enforced-pod")
+        .expect("verdict for enforced-pod");
+    assert_eq!(verdict.result, "Failed");
+    assert!(verdict.reason.contains("failed the scan"), "{verdict:?}");
 }
 
 async fn failing_sigstore_case(

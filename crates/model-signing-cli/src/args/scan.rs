@@ -39,4 +39,9 @@ pub struct ScanGateArgs {
     /// With --scan: extra allowed imports, a file of `module.name` lines.
     #[arg(long = "scan-allow-list", value_name = "FILE", requires = "scan")]
     pub allow_list: Option<PathBuf>,
+
+    /// With --scan: print what the scan found as a warning instead of failing (the signature
+    /// check still decides the outcome). Not accepted by `sign`.
+    #[arg(long = "scan-warn-only", requires = "scan")]
+    pub warn_only: bool,
 }

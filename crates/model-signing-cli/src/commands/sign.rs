@@ -13,6 +13,10 @@ use crate::password::with_password;
 use crate::progress::HashProgress;
 
 pub fn run(method: &SignMethod) -> Status {
+    if method.common().scan.warn_only {
+        eprintln!("error: --scan-warn-only is for verify: signing a model that fails the scan is refused, or not scanned");
+        return Status::Usage;
+    }
     if method.common().scan.scan {
         if let Some(refused) = scan_first(method.common()) {
             return refused;

@@ -84,6 +84,13 @@ fn run_scanning(method: &VerifyMethod) -> Status {
             write_termination_log(common, &crate::termination::verdict_line(&result));
             report(&result, common.output)
         }
+        Err(msg) if common.scan.warn_only => {
+            eprintln!("WARNING: {msg}");
+            let _ =
+                super::scan::write_text(&mut std::io::stderr(), &scan, common.scan.allow_unknown);
+            write_termination_log(common, &crate::termination::verdict_line(&result));
+            report(&result, common.output)
+        }
         Err(msg) => {
             write_termination_log(common, &crate::termination::failed_line(&msg));
             let _ =

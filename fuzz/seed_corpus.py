@@ -95,3 +95,53 @@ for i, uri in enumerate(uris):
 
 for path in sorted((FIX / "trust").glob("*.json")):
     put("trust_root", path.name, path.read_bytes())
+
+# Scanner targets: pickles of every protocol (benign and calling os.system), a torch-style zip,
+# safetensors, .npy and GGUF headers. Built with the standard library only.
+import io
+import pickle
+import struct
+import zipfile
+from collections import OrderedDict
+
+
+class _Reduce:
+    def __reduce__(self):
+        import os
+        return (os.system, ("id",))
+
+
+benign = OrderedDict(w=[1.0, 2.0], name="layer", ids=(1, 2, 3), nested={"a": b"\x00\x01"})
+pickles = {}
+for proto in range(0, pickle.HIGHEST_PROTOCOL + 1):
+    pickles[f"benign-p{proto}"] = pickle.dumps(benign, protocol=proto)
+    pickles[f"reduce-p{proto}"] = pickle.dumps(_Reduce(), protocol=proto)
+for name, data in pickles.items():
+    put("scan_pickle", name, data)
+    put("scan_sniff", name, data)
+    put("scan_capture", name, bytes([6]) + data)
+
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+    z.writestr("archive/data.pkl", pickles["benign-p2"])
+    z.writestr("archive/data/0", b"\x00" * 64)
+    z.writestr("archive/version", b"3\n")
+put("scan_sniff", "torch-zip", buf.getvalue())
+put("scan_capture", "torch-zip", bytes([4]) + buf.getvalue())
+
+header = json.dumps({"w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]},
+                     "__metadata__": {"format": "pt"}}).encode()
+header += b" " * (-len(header) % 8)
+safetensors = struct.pack("<Q", len(header)) + header + b"\x00" * 16
+put("scan_sniff", "safetensors", safetensors)
+put("scan_capture", "safetensors", bytes([3]) + safetensors)
+
+npy_header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }"
+npy_header += b" " * (-(len(npy_header) + 11) % 64) + b"\n"
+npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(npy_header)) + npy_header + b"\x00" * 16
+put("scan_sniff", "npy", npy)
+
+gguf_key = b"general.architecture"
+gguf = (b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", len(gguf_key)) + gguf_key
+        + struct.pack("<I", 8) + struct.pack("<Q", 5) + b"llama")
+put("scan_sniff", "gguf", gguf)

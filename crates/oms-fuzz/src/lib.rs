@@ -8,9 +8,11 @@
 //! payload) split the bytes with [`split`].
 
 mod inspect;
+mod scan;
 mod targets;
 
 pub use inspect::inspect;
+pub use scan::{scan_capture, scan_pickle, scan_sniff};
 pub use targets::{
     bundle, certificate, chain, dsse, pem_keys, pkcs11_uri, sigstore_verify, statement, trust_root,
 };
@@ -30,6 +32,9 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("trust_root", trust_root),
     ("inspect", inspect),
     ("sigstore_verify", sigstore_verify),
+    ("scan_pickle", scan_pickle),
+    ("scan_sniff", scan_sniff),
+    ("scan_capture", scan_capture),
 ];
 
 /// The separator between the parts of a multi-part input: unlikely inside PEM, JSON or DER

@@ -118,7 +118,8 @@ pub(crate) fn verify(
 /// very bytes, and only then returns them: `{resource path: bytes}` (`.` for a single file).
 /// The files are read in parallel straight into the `bytes` objects that are returned.
 #[pyfunction]
-#[pyo3(signature = (model_path, signature_path, verifier, hashing=None, ignore_unsigned_files=false, progress=None))]
+#[pyo3(signature = (model_path, signature_path, verifier, hashing=None, ignore_unsigned_files=false, progress=None, scan=false, scan_allow_unknown=false))]
+#[allow(clippy::too_many_arguments)] // the Python keyword arguments, one to one
 pub(crate) fn read_verified(
     py: Python<'_>,
     model_path: PathBuf,
@@ -127,6 +128,8 @@ pub(crate) fn read_verified(
     hashing: Option<HashingSpec>,
     ignore_unsigned_files: bool,
     progress: Option<Py<PyAny>>,
+    scan: bool,
+    scan_allow_unknown: bool,
 ) -> PyResult<(Py<PyDict>, Py<PyDict>)> {
     let progress = PyProgress::new(progress);
     let plan = py.allow_threads(|| -> PyResult<Plan> {
@@ -164,7 +167,11 @@ pub(crate) fn read_verified(
         .collect();
     py.allow_threads(|| {
         let actual = hash_contents(&contents, plan.hash.method, plan.hash.algorithm);
-        check(&plan, &actual)
+        check(&plan, &actual)?;
+        if scan {
+            scan_contents(&contents, scan_allow_unknown)?;
+        }
+        Ok::<(), PyErr>(())
     })?;
     progress.finish()?;
     let out = PyDict::new(py);
@@ -174,6 +181,35 @@ pub(crate) fn read_verified(
     Ok((
         out.unbind(),
         info(py, plan.signer.clone(), plan.warnings.clone())?,
+    ))
+}
+
+/// Scans the verified bytes themselves (not the files again); the error names every file that
+/// is not safe, with its first finding.
+fn scan_contents(contents: &[(String, &[u8])], allow_unknown: bool) -> PyResult<()> {
+    let policy = oms_scan::Policy::default();
+    let files: Vec<oms_scan::FileReport> = contents
+        .par_iter()
+        .map(|(name, bytes)| oms_scan::scan_source(name, bytes, &policy))
+        .collect();
+    let report = oms_scan::ScanReport::new(files, Vec::new());
+    let Some(reason) = report.failure(allow_unknown) else {
+        return Ok(());
+    };
+    let details: Vec<String> = report
+        .files
+        .iter()
+        .filter(|f| f.verdict != oms_scan::Verdict::Safe)
+        .map(
+            |f| match f.findings.iter().find(|x| x.verdict == f.verdict) {
+                Some(x) => format!("{} {:?}: {} ({})", f.name, f.verdict, x.subject, x.detail),
+                None => format!("{} {:?}", f.name, f.verdict),
+            },
+        )
+        .collect();
+    Err(error(
+        kind::SCAN,
+        format!("{reason}: {}", details.join("; ")),
     ))
 }
 

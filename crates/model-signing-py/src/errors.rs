@@ -20,6 +20,8 @@ pub(crate) mod kind {
     pub const SIGSTORE: &str = "sigstore";
     pub const NOT_FOUND: &str = "not_found";
     pub const OS: &str = "os";
+    /// The verified bytes failed the scan (`read_verified(..., scan=True)`): `ValueError`.
+    pub const SCAN: &str = "scan";
     /// Everything the reference reports as `ValueError`.
     pub const VALUE: &str = "value";
     /// A feature left out of this build (keyless signing without the `keyless` feature).

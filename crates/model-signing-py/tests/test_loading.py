@@ -153,3 +153,40 @@ def test_load_verified_safetensors_torch(st_model, tmp_path, ec_keys):
 def test_unknown_framework(st_model, tmp_path, ec_keys):
     with pytest.raises(ValueError, match="framework"):
         ours.load_verified_safetensors(st_model, tmp_path / "x.sig", ours.verifying.Config(), framework="jax")
+
+
+class _RunsId:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("id",))
+
+
+def test_scan_refuses_a_signed_pickle_payload_and_returns_nothing(model, tmp_path, ec_keys):
+    import pickle
+
+    priv, pub = ec_keys
+    (model / "optimizer.pt").write_bytes(pickle.dumps(_RunsId(), protocol=2))
+    sig = tmp_path / "model.sig"
+    sign_with_ref(model, sig, priv)
+    # Integrity alone: the signature covers the payload, so it verifies.
+    assert "optimizer.pt" in ours.read_verified(model, sig, key_verifier(pub))
+    with pytest.raises(ValueError) as err:
+        ours.read_verified(model, sig, key_verifier(pub), scan=True)
+    message = str(err.value)
+    # weights.bin and b.bin are arbitrary bytes: unknown, reported too.
+    assert message.startswith("the model failed the scan: 1 dangerous and 2 unknown file(s): ")
+    assert "optimizer.pt Dangerous: posix.system" in message
+    with pytest.raises(ValueError, match="1 dangerous"):
+        ours.read_verified(model, sig, key_verifier(pub), scan=True, scan_allow_unknown=True)
+
+
+def test_scan_passes_a_model_of_weights_and_text(model, tmp_path, ec_keys):
+    priv, pub = ec_keys
+    save_file({"w": np.arange(4, dtype=np.float32)}, str(model / "model.safetensors"))
+    sig = tmp_path / "model.sig"
+    sign_with_ref(model, sig, priv)
+    got = ours.read_verified(model, sig, key_verifier(pub), scan=True, scan_allow_unknown=True)
+    assert got == on_disk(model)
+    tensors = ours.load_verified_safetensors(model, sig, key_verifier(pub), scan=True)
+    assert list(tensors["w"]) == [0.0, 1.0, 2.0, 3.0]

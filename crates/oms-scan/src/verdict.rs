@@ -132,6 +132,25 @@ impl ScanReport {
         }
     }
 
+    /// `None` when the report passes; otherwise the one-line reason, e.g. `the model failed the
+    /// scan: 1 dangerous and 0 unknown file(s)` (the wording of the CLI and the Python package).
+    pub fn failure(&self, allow_unknown: bool) -> Option<String> {
+        if self.passes(allow_unknown) {
+            return None;
+        }
+        let count = |v| self.files.iter().filter(|f| f.verdict == v).count();
+        Some(format!(
+            "the model failed the scan: {} dangerous and {} unknown file(s){}",
+            count(Verdict::Dangerous),
+            count(Verdict::Unknown),
+            if allow_unknown {
+                " (unknown accepted)"
+            } else {
+                ""
+            }
+        ))
+    }
+
     /// Whether the model passes: nothing dangerous, and nothing unknown unless accepted.
     pub fn passes(&self, allow_unknown: bool) -> bool {
         match self.verdict {

@@ -70,20 +70,10 @@ pub fn scan(
 
 /// The `--scan` gate: `Err` carries the message to print when the model fails.
 pub fn gate(report: &ScanReport, gate: &ScanGateArgs) -> Result<(), String> {
-    if report.passes(gate.allow_unknown) {
-        return Ok(());
+    match report.failure(gate.allow_unknown) {
+        None => Ok(()),
+        Some(reason) => Err(reason),
     }
-    let count = |v| report.files.iter().filter(|f| f.verdict == v).count();
-    Err(format!(
-        "the model failed the scan: {} dangerous and {} unknown file(s){}",
-        count(Verdict::Dangerous),
-        count(Verdict::Unknown),
-        if gate.allow_unknown {
-            " (unknown accepted)"
-        } else {
-            ""
-        }
-    ))
 }
 
 pub fn to_json(report: &ScanReport) -> String {

@@ -35,4 +35,6 @@ def read_verified(
     hashing: Optional[dict[str, Any]] = None,
     ignore_unsigned_files: bool = False,
     progress: _Progress = None,
+    scan: bool = False,
+    scan_allow_unknown: bool = False,
 ) -> tuple[dict[str, bytes], dict[str, Any]]: ...

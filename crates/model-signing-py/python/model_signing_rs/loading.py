@@ -23,6 +23,8 @@ def read_verified(
     verifier_config: verifying.Config,
     *,
     progress: Optional[hashing.ProgressCallback] = None,
+    scan: bool = False,
+    scan_allow_unknown: bool = False,
 ) -> dict[str, bytes]:
     """Reads a model once, verifies it, and returns the bytes that were verified.
 
@@ -37,6 +39,12 @@ def read_verified(
         progress: Optional `progress(done_bytes, total_bytes)` callback; the
           first call, `(0, total)`, comes after the files are listed and
           before any is read.
+        scan: Also scan the verified bytes for code disguised as weights
+          (pickle imports, unsafe headers: `model_signing scan`); a file that
+          is dangerous, or unknown unless `scan_allow_unknown`, raises
+          `ValueError` naming it, and nothing is returned.
+        scan_allow_unknown: With `scan`, accept files whose format the
+          scanner cannot inspect (dangerous ones still fail).
 
     Returns:
         `{path relative to the model ("/"-separated): contents}`; a
@@ -47,7 +55,9 @@ def read_verified(
         unless every file matches the signature.
     """
     args = verifier_config._args(model_path, signature_path)
-    contents, info = _errors.call(_core.read_verified, *args, progress)
+    contents, info = _errors.call(
+        _core.read_verified, *args, progress, scan, scan_allow_unknown
+    )
     verifying._log_warnings(info)
     return contents
 
@@ -59,6 +69,7 @@ def load_verified_safetensors(
     framework: Literal["numpy", "np", "pt", "torch"] = "numpy",
     *,
     progress: Optional[hashing.ProgressCallback] = None,
+    scan: bool = False,
 ) -> dict:
     """Verifies a model and loads its `.safetensors` tensors from the verified bytes.
 
@@ -72,6 +83,8 @@ def load_verified_safetensors(
         verifier_config: A `verifying.Config` with a verifier configured.
         framework: "numpy" (numpy arrays) or "pt" (torch tensors; needs torch).
         progress: Optional `progress(done_bytes, total_bytes)` callback.
+        scan: Also scan every verified file (see `read_verified`); unknown
+          formats are accepted here, dangerous files raise `ValueError`.
 
     Returns:
         `{tensor name: array or tensor}`.
@@ -88,7 +101,12 @@ def load_verified_safetensors(
     else:
         raise ValueError(f"framework must be 'numpy' or 'pt', got {framework!r}")
     contents = read_verified(
-        model_path, signature_path, verifier_config, progress=progress
+        model_path,
+        signature_path,
+        verifier_config,
+        progress=progress,
+        scan=scan,
+        scan_allow_unknown=True,
     )
     single = set(contents) == {"."}
     tensors: dict = {}

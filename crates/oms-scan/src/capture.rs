@@ -20,6 +20,9 @@ use crate::verdict::FileReport;
 const HEAD: u64 = 1 << 16;
 /// Streams that must be kept whole (pickles, compressed data) are kept up to this size.
 const KEEP_ALL_CAP: u64 = 1 << 30;
+/// A zip's last bytes are always kept: the end of central directory (22 bytes, a comment of up
+/// to 64 KiB) and the ZIP64 locator and record before it.
+const ZIP_TAIL: u64 = (1 << 16) + 22 + 20 + 56;
 /// Zip members that are torch storages and larger than this are dropped.
 const DROP_MIN: u64 = 4096;
 
@@ -120,8 +123,14 @@ impl CapturedFile {
                 Mode::Zip(walk) => {
                     let (n, keep) = walk.step(at, bytes);
                     let (now, _) = bytes.split_at(n);
+                    let tail = self.listed_len.saturating_sub(ZIP_TAIL);
                     if keep {
                         self.keep(at, now);
+                    } else if at + n as u64 > tail {
+                        // The reader looks for the end of central directory in the file's
+                        // last bytes, which may overlap a dropped member.
+                        let skip = take_len(tail.saturating_sub(at), n);
+                        self.keep(at + skip as u64, now.get(skip..).unwrap_or_default());
                     }
                     n
                 }
@@ -183,7 +192,22 @@ impl CapturedFile {
                 || matches!(head, [0x1f, 0x8b, ..] | [0x78, ..]);
             Mode::KeepUntil(if compressed { all } else { HEAD })
         };
+        if let Mode::KeepUntil(end) = mode {
+            // One allocation of the final size: growing by doubling would peak at twice the
+            // kept bytes (2 GiB for a 1 GiB pickle).
+            if let Some((0, data)) = self.segments.first_mut() {
+                let extra = end.min(len).saturating_sub(data.len() as u64);
+                data.reserve_exact(usize::try_from(extra).unwrap_or(0));
+            }
+        }
         self.mode = mode;
+    }
+
+    /// How many bytes the capture holds (kept ranges and chunks waiting for earlier ones).
+    pub fn held_bytes(&self) -> u64 {
+        let kept: usize = self.segments.iter().map(|(_, d)| d.len()).sum();
+        let pending: usize = self.pending.values().map(Vec::len).sum();
+        (kept + pending) as u64
     }
 
     /// Scans what was captured.
@@ -252,14 +276,22 @@ impl ZipWalk {
                         );
                         let name_end = 30 + u16_le(buf, 26);
                         let name = buf.get(30..name_end).unwrap_or_default();
-                        if flags & 8 != 0 || csize == u32::MAX {
-                            *self = ZipWalk::Rest;
+                        let extra = buf.get(name_end..full).unwrap_or_default();
+                        let csize = if csize == u32::MAX {
+                            zip64_local_csize(extra)
                         } else {
-                            let drop = is_torch_storage(name) && u64::from(csize) > DROP_MIN;
-                            *self = ZipWalk::Data {
-                                end: at + n as u64 + u64::from(csize),
-                                keep: !drop,
-                            };
+                            Some(u64::from(csize))
+                        };
+                        match csize {
+                            Some(csize) if flags & 8 == 0 => {
+                                let drop = is_torch_storage(name) && csize > DROP_MIN;
+                                *self = ZipWalk::Data {
+                                    end: at + n as u64 + csize,
+                                    keep: !drop,
+                                };
+                            }
+                            // Sizes only in a data descriptor: the member's end is unknown.
+                            _ => *self = ZipWalk::Rest,
                         }
                     }
                 }
@@ -267,6 +299,25 @@ impl ZipWalk {
             }
         }
     }
+}
+
+/// The compressed size from a local header's ZIP64 extra field (id 1), which holds the
+/// uncompressed then the compressed size when the header's 32-bit fields are 0xFFFFFFFF
+/// (Python's zipfile writes it for members opened for streaming, miniz for members over 4 GiB).
+fn zip64_local_csize(mut extra: &[u8]) -> Option<u64> {
+    while extra.len() >= 4 {
+        let id = u16_le(extra, 0);
+        let size = u16_le(extra, 2);
+        let body = extra.get(4..4 + size)?;
+        if id == 1 {
+            return body
+                .get(8..16)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_le_bytes);
+        }
+        extra = extra.get(4 + size..)?;
+    }
+    None
 }
 
 fn u16_le(b: &[u8], at: usize) -> usize {

@@ -41,8 +41,12 @@ start=$SECONDS
     --interpreter "$venv/bin/python" --out "$repo/target/wheels-py-release"
 log "release wheel built in $((SECONDS - start))s"
 "$venv/bin/pip" install -q --force-reinstall --no-deps "$repo"/target/wheels-py-release/model_signing_rs-*.whl
-(cd "$repo" && cargo build --release --quiet -p model-signing-cli)
-cli="${CARGO_TARGET_DIR:-$repo/target}/release/model_signing"
+# MODEL_SIGNING_CLI: an already built release CLI (e.g. the static verifier) instead of building one.
+cli="${MODEL_SIGNING_CLI:-}"
+if [ -z "$cli" ]; then
+    (cd "$repo" && cargo build --release --quiet -p model-signing-cli)
+    cli="${CARGO_TARGET_DIR:-$repo/target}/release/model_signing"
+fi
 
 key="$data/keys/p256.key.pem"
 pub="$data/keys/p256.pub.pem"

@@ -8,7 +8,7 @@ use model_signing::{
     VerificationReport,
 };
 use oms_format::Resource;
-use oms_hashing::{HashOptions, IgnoreRules, ModelFile, GIT_DEFAULT_PATHS};
+use oms_hashing::{HashOptions, IgnoreRules, ModelFile};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rayon::prelude::*;
@@ -242,14 +242,8 @@ fn hashing_config(h: &HashingSpec) -> PyResult<HashingConfig> {
 }
 
 fn ignore_rules(paths: &[String], git: bool) -> PyResult<IgnoreRules> {
-    let git_paths: &[&str] = if git { &GIT_DEFAULT_PATHS } else { &[] };
-    IgnoreRules::from_paths(
-        paths
-            .iter()
-            .map(String::as_str)
-            .chain(git_paths.iter().copied()),
-    )
-    .map_err(|e| error(kind::VALUE, format!("invalid ignore path: {e}")))
+    let (rules, _) = model_signing::ignore_rules(paths, git).map_err(from_core)?;
+    Ok(rules)
 }
 
 /// `hashing.Config.hash(files_to_hash=…)`: only the named files, as the manifest records them.

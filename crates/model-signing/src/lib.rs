@@ -37,7 +37,7 @@ mod verify;
 pub use config::{HashingConfig, VerifyOptions};
 pub use contents::{hash_contents, verify_contents, verify_signature};
 pub use error::Error;
-pub use model::model_name;
+pub use model::{ignore_rules, model_name};
 pub use oms_format::{Digest, HashAlgorithm, Manifest, Method, Serialization};
 pub use oms_hashing::{model_relative_path, FileId};
 pub use report::{ChangedResource, IgnoredResource, VerificationReport};

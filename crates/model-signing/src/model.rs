@@ -10,7 +10,7 @@ use crate::{Error, Progress};
 /// The ignore rules for a run: the given paths plus, if asked, the top-level git paths.
 /// Returns the rules and the list a signature records: the rules' own normalized, sorted,
 /// de-duplicated paths.
-pub(crate) fn ignore_rules(
+pub fn ignore_rules(
     paths: &[String],
     ignore_git_paths: bool,
 ) -> Result<(IgnoreRules, Vec<String>), Error> {

@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::path::Path;
 
-use oms_hashing::IgnoreRules;
 use oms_scan::{FileReport, Policy, ScanOptions, ScanReport, Verdict};
 
 use crate::args::{ModelArgs, OutputFormat, ScanArgs, ScanGateArgs};
@@ -11,12 +10,9 @@ use crate::ignore::cli_ignore_paths;
 use crate::output::Status;
 
 pub fn run(args: &ScanArgs) -> Status {
-    let policy = match load_policy(args.allow_list.as_deref()) {
+    let policy = match policy_or_usage(args.allow_list.as_deref()) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Status::Usage;
-        }
+        Err(status) => return status,
     };
     let report = match scan(&args.model, None, policy) {
         Ok(r) => r,
@@ -37,8 +33,16 @@ pub fn run(args: &ScanArgs) -> Status {
     }
 }
 
+/// [`load_policy`], or the usage error already printed (an unreadable or invalid allow-list).
+pub fn policy_or_usage(path: Option<&Path>) -> Result<Policy, Status> {
+    load_policy(path).map_err(|e| {
+        eprintln!("error: {e}");
+        Status::Usage
+    })
+}
+
 /// The user's allow-list file, parsed.
-pub fn load_policy(path: Option<&Path>) -> Result<Policy, String> {
+fn load_policy(path: Option<&Path>) -> Result<Policy, String> {
     let Some(path) = path else {
         return Ok(Policy::default());
     };
@@ -54,12 +58,10 @@ pub fn scan(
     signature: Option<&Path>,
     policy: Policy,
 ) -> Result<ScanReport, String> {
-    let mut paths = cli_ignore_paths(&model.model_path, &model.ignore_paths, signature)
+    let paths = cli_ignore_paths(&model.model_path, &model.ignore_paths, signature)
         .map_err(|e| e.to_string())?;
-    if model.ignore_git_paths() {
-        paths.extend(oms_hashing::GIT_DEFAULT_PATHS.iter().map(|p| p.to_string()));
-    }
-    let ignore = IgnoreRules::from_paths(paths.iter()).map_err(|e| e.to_string())?;
+    let (ignore, _) =
+        model_signing::ignore_rules(&paths, model.ignore_git_paths()).map_err(|e| e.to_string())?;
     let opts = ScanOptions {
         policy,
         ignore,

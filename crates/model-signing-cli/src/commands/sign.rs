@@ -37,12 +37,9 @@ pub fn run(method: &SignMethod) -> Status {
 
 /// `sign --scan`: scans before anything is signed; `Some(status)` when signing must not go on.
 fn scan_first(common: &SignCommon) -> Option<Status> {
-    let policy = match super::scan::load_policy(common.scan.allow_list.as_deref()) {
+    let policy = match super::scan::policy_or_usage(common.scan.allow_list.as_deref()) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Some(Status::Usage);
-        }
+        Err(status) => return Some(status),
     };
     let report = match super::scan::scan(&common.model, Some(&common.signature), policy) {
         Ok(r) => r,

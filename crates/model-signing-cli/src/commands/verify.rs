@@ -57,12 +57,9 @@ impl Progress for Scanning<'_> {
 /// window between the check and the scan). The model must verify first, then pass the scan.
 fn run_scanning(method: &VerifyMethod) -> Status {
     let common = method.common();
-    let policy = match super::scan::load_policy(common.scan.allow_list.as_deref()) {
+    let policy = match super::scan::policy_or_usage(common.scan.allow_list.as_deref()) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Status::Usage;
-        }
+        Err(status) => return status,
     };
     let progress = HashProgress::on_terminal();
     let captures = CaptureSet::new();
@@ -74,28 +71,27 @@ fn run_scanning(method: &VerifyMethod) -> Status {
         },
     );
     progress.finish();
-    if result.is_err() {
-        write_termination_log(common, &crate::termination::verdict_line(&result));
-        return report(&result, common.output);
-    }
-    let scan = ScanReport::new(captures.scan_all(&policy), policy.user_entries());
-    match super::scan::gate(&scan, &common.scan) {
-        Ok(()) => {
-            write_termination_log(common, &crate::termination::verdict_line(&result));
-            report(&result, common.output)
-        }
-        Err(msg) if common.scan.warn_only => {
-            eprintln!("WARNING: {msg}");
+    // A model that does not verify is reported as such; only a verified one is judged by its scan.
+    let failed_scan = if result.is_ok() {
+        let scan = ScanReport::new(captures.scan_all(&policy), policy.user_entries());
+        super::scan::gate(&scan, &common.scan).err().inspect(|msg| {
+            if common.scan.warn_only {
+                eprintln!("WARNING: {msg}");
+            }
             let _ =
                 super::scan::write_text(&mut std::io::stderr(), &scan, common.scan.allow_unknown);
-            write_termination_log(common, &crate::termination::verdict_line(&result));
-            report(&result, common.output)
-        }
-        Err(msg) => {
+        })
+    } else {
+        None
+    };
+    match failed_scan.filter(|_| !common.scan.warn_only) {
+        Some(msg) => {
             write_termination_log(common, &crate::termination::failed_line(&msg));
-            let _ =
-                super::scan::write_text(&mut std::io::stderr(), &scan, common.scan.allow_unknown);
             output::failure(output::VERIFY_FAILED, &msg)
+        }
+        None => {
+            write_termination_log(common, &crate::termination::verdict_line(&result));
+            report(&result, common.output)
         }
     }
 }

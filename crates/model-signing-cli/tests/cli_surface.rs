@@ -681,20 +681,39 @@ fn verify_certificate_help_says_the_chain_is_required() {
 }
 
 /// A signature path that never ends (`/dev/zero`) is refused after the size limit, with the
-/// reason, for every command that reads one.
+/// reason, for every command that reads one (before the bound, `verify sigstore` read it until
+/// the kernel killed the process).
 #[test]
 fn endless_signature_file_is_refused_with_the_limit() {
     let s = Setup::new();
     let limit = oms_format::limits::MAX_BUNDLE_BYTES;
     let expected =
         format!("/dev/zero is larger than {limit} bytes, the most a signature file may hold");
-    let verify = Run::ours()
-        .args(["verify", "key", "--public_key"])
-        .arg(&s.key.public)
-        .args(["--signature", "/dev/zero"])
-        .arg(&s.model)
-        .run();
-    verify.failed().stderr_names(&expected);
+    let pki = pki(s.dir.path(), Curve::P256);
+    let key = s.key.public.to_str().unwrap();
+    let root = pki.root_cert.to_str().unwrap();
+    let model = s.model.to_str().unwrap();
+    for method in [
+        vec!["key", "--public_key", key],
+        vec!["certificate", "--certificate_chain", root],
+        // Keyless: the embedded trusted root, no network.
+        vec![
+            "sigstore",
+            "--offline",
+            "--identity",
+            "a@example.com",
+            "--identity_provider",
+            "https://issuer.example",
+        ],
+    ] {
+        Run::ours()
+            .arg("verify")
+            .args(method)
+            .args(["--signature", "/dev/zero", model])
+            .run()
+            .failed()
+            .stderr_names(&expected);
+    }
     Run::ours()
         .args(["inspect", "/dev/zero"])
         .run()

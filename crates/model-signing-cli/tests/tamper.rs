@@ -149,6 +149,27 @@ fn added_file_is_reported() {
     s.verify().failed().stderr_names("backdoor.py");
 }
 
+/// A file name is attacker-chosen text: the report escapes its control characters, so a name
+/// cannot erase the failure line or print a fake success on the terminal.
+#[test]
+fn added_file_named_with_terminal_controls_is_reported_escaped() {
+    let s = Signed::new();
+    write(
+        &s.model,
+        "x\x1b[1A\x1b[2K\rVerification succeeded\x1b[8m",
+        b"payload",
+    );
+    let out = s.verify();
+    out.failed()
+        .stderr_names("x\\u{1b}[1A\\u{1b}[2K\\rVerification succeeded\\u{1b}[8m");
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(
+            !stream.chars().any(|c| c.is_control() && c != '\n'),
+            "raw control characters reached the terminal: {stream:?}"
+        );
+    }
+}
+
 #[test]
 fn added_empty_file_is_reported() {
     let s = Signed::new();

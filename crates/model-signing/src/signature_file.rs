@@ -160,6 +160,21 @@ mod tests {
         assert_eq!(leftovers(dir.path()), ["model.sig"]);
     }
 
+    /// Replacement is a rename, not a rewrite in place: whoever has the old signature open (a
+    /// verifier mid-read) keeps reading the old one whole, never a truncated or mixed file.
+    #[test]
+    fn a_reader_of_the_old_signature_keeps_it_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.sig");
+        std::fs::write(&path, b"old signature").unwrap();
+        let mut reader = std::fs::File::open(&path).unwrap();
+        write_signature(&path, b"new").unwrap();
+        let mut seen = Vec::new();
+        reader.read_to_end(&mut seen).unwrap();
+        assert_eq!(seen, b"old signature");
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+    }
+
     #[test]
     fn a_bundle_over_the_limit_is_not_written() {
         let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,126 @@
+//! The library speaks data, the CLI speaks text: the library crates never name a command-line
+//! flag in what they print or return (a Python or operator user has no `--flag` to pass), and
+//! never read the process's working directory (resolving paths typed on a command line is the
+//! CLI's job). These read the library sources, outside their test modules.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const LIBRARY_CRATES: [&str; 7] = [
+    "model-signing",
+    "oms-format",
+    "oms-hashing",
+    "oms-keys",
+    "oms-pkcs11",
+    "oms-scan",
+    "oms-sigstore",
+];
+
+/// Every non-test line of the library crates' sources, as (file, line number, text).
+fn library_lines() -> Vec<(PathBuf, usize, String)> {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for name in LIBRARY_CRATES {
+        collect_sources(&crates.join(name).join("src"), &mut files);
+    }
+    assert!(files.len() > 50, "found only {} source files", files.len());
+    let mut lines = Vec::new();
+    for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "tests.rs" || name.ends_with("_tests.rs") {
+            continue;
+        }
+        let text = fs::read_to_string(&file).unwrap();
+        for (index, line) in text.lines().enumerate() {
+            // Test modules sit at the end of their files.
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break;
+            }
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            lines.push((file.clone(), index + 1, line.to_owned()));
+        }
+    }
+    lines
+}
+
+fn collect_sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// A `--word` inside a string literal on this line.
+fn flag_in_string(line: &str) -> Option<&str> {
+    let mut inside = false;
+    let mut escaped = false;
+    for (at, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if inside => escaped = true,
+            '"' => inside = !inside,
+            '-' if inside => {
+                let rest = &line[at..];
+                if rest.len() > 2
+                    && rest.starts_with("--")
+                    && rest.as_bytes()[2].is_ascii_lowercase()
+                {
+                    return Some(rest);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[test]
+fn the_detector_finds_a_flag_in_a_message_and_nothing_in_plain_text() {
+    assert!(flag_in_string(r#"    "pass --allow-symlinks to accept it""#).is_some());
+    assert!(flag_in_string(r#"    format!("use \"--workers\" {}", n)"#).is_some());
+    assert!(flag_in_string(r#"    "a -- b", x -- y, "-1""#).is_none());
+    assert!(flag_in_string("    let x = a - -b; // --flag in a comment").is_none());
+}
+
+#[test]
+fn library_messages_name_no_command_line_flags() {
+    let offenders: Vec<String> = library_lines()
+        .into_iter()
+        .filter(|(_, _, line)| flag_in_string(line).is_some())
+        .map(|(file, number, line)| format!("{}:{number}: {}", file.display(), line.trim()))
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "expected no CLI flag names in library strings, found:\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn the_library_never_reads_or_changes_the_working_directory() {
+    let offenders: Vec<String> = library_lines()
+        .into_iter()
+        .filter(|(_, _, line)| line.contains("current_dir("))
+        .map(|(file, number, line)| format!("{}:{number}: {}", file.display(), line.trim()))
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "expected no working-directory access in the library, found:\n{}",
+        offenders.join("\n")
+    );
+}

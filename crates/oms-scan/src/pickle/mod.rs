@@ -1,12 +1,14 @@
 //! Pickle analysis: an emulated unpickler that classifies every import and call.
 
+mod opcodes;
 pub(crate) mod reader;
 mod text;
 mod value;
 mod vm;
 
+pub use opcodes::is_opcode;
+pub use vm::PickleOutcome;
 use vm::Vm;
-pub use vm::{is_opcode, PickleOutcome};
 
 use crate::policy::Policy;
 use crate::source::Source;

@@ -89,6 +89,20 @@ mod tests {
     }
 
     #[test]
+    fn a_statement_over_the_payload_limit_is_refused_and_one_at_it_is_not() {
+        check_statement_size(&vec![b' '; MAX_PAYLOAD_BYTES]).unwrap();
+        let err = check_statement_size(&vec![b' '; MAX_PAYLOAD_BYTES + 1]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the signed statement would be {} bytes, more than the {MAX_PAYLOAD_BYTES} \
+                 bytes verifiers read: sign the model in parts",
+                MAX_PAYLOAD_BYTES + 1
+            )
+        );
+    }
+
+    #[test]
     fn the_limit_itself_is_allowed() {
         check_planned_resources(
             &[file(MAX_RESOURCES as u64)],

@@ -14,8 +14,13 @@ use crate::formats::{npy, safetensors, text};
 use crate::pickle;
 use crate::policy::Policy;
 use crate::scan::scan_source;
+use crate::scan::LEGACY_TORCH_MAGIC;
 use crate::source::{Source, SourceError};
 use crate::verdict::FileReport;
+
+mod pickle_walk;
+
+use pickle_walk::PickleWalk;
 
 const HEAD: u64 = 1 << 16;
 /// Streams that must be kept whole (pickles, compressed data) are kept up to this size.
@@ -32,6 +37,8 @@ enum Mode {
     /// Keep `[0, end)`.
     KeepUntil(u64),
     Zip(ZipWalk),
+    /// A binary pickle: kept but for the long arguments the emulator skips.
+    Pickle(PickleWalk),
 }
 
 #[derive(Debug)]
@@ -48,6 +55,8 @@ pub struct CapturedFile {
     next: u64,
     pending: BTreeMap<u64, Vec<u8>>,
     segments: Vec<(u64, Vec<u8>)>,
+    /// Bytes in `segments`.
+    kept: u64,
     mode: Mode,
 }
 
@@ -58,6 +67,7 @@ impl CapturedFile {
             next: 0,
             pending: BTreeMap::new(),
             segments: Vec::new(),
+            kept: 0,
             mode: Mode::Undecided,
         }
     }
@@ -88,6 +98,7 @@ impl CapturedFile {
         if bytes.is_empty() {
             return;
         }
+        self.kept += bytes.len() as u64;
         if let Some((start, data)) = self.segments.last_mut() {
             if *start + data.len() as u64 == at {
                 data.extend_from_slice(bytes);
@@ -116,6 +127,16 @@ impl CapturedFile {
                     if at < end {
                         let k = take_len(end - at, n);
                         let (now, _) = bytes.split_at(k);
+                        self.keep(at, now);
+                    }
+                    n
+                }
+                Mode::Pickle(walk) => {
+                    let (n, keep) = walk.step(bytes);
+                    let n = n.max(1).min(bytes.len());
+                    // Past the cap, reads of what is not kept fail closed (unknown).
+                    if keep && self.kept < KEEP_ALL_CAP {
+                        let (now, _) = bytes.split_at(n);
                         self.keep(at, now);
                     }
                     n
@@ -153,7 +174,7 @@ impl CapturedFile {
     fn decide(&mut self) {
         let head = self.head();
         let len = self.listed_len;
-        let all = KeepAll_cap();
+        let all = KEEP_ALL_CAP;
         let mode = if head.starts_with(b"PK\x03\x04") {
             // The first header's bytes are already kept; walk from the start again.
             let mut walk = ZipWalk::Header(Vec::new());
@@ -181,7 +202,17 @@ impl CapturedFile {
                 .and_then(|b| b.try_into().ok())
                 .map_or(0, u64::from_le_bytes);
             Mode::KeepUntil(n.saturating_add(8))
+        } else if head.first().copied().is_some_and(pickle::is_opcode) && !text::is_text(head) {
+            // The head is kept already; follow its opcodes to know where the walk stands.
+            let mut walk = PickleWalk::new(head.starts_with(LEGACY_TORCH_MAGIC));
+            let mut rest = head;
+            while !rest.is_empty() {
+                let (n, _) = walk.step(rest);
+                rest = rest.get(n.max(1)..).unwrap_or_default();
+            }
+            Mode::Pickle(walk)
         } else if head.first().copied().is_some_and(pickle::is_opcode) {
+            // Text that starts like a pickle may be scanned as text: kept whole.
             Mode::KeepUntil(all)
         } else if text::is_text(head) {
             Mode::KeepUntil(64 << 20)
@@ -192,9 +223,14 @@ impl CapturedFile {
                 || matches!(head, [0x1f, 0x8b, ..] | [0x78, ..]);
             Mode::KeepUntil(if compressed { all } else { HEAD })
         };
-        if let Mode::KeepUntil(end) = mode {
+        let reserve = match mode {
+            Mode::KeepUntil(end) => Some(end),
+            Mode::Pickle(_) => Some(all),
+            _ => None,
+        };
+        if let Some(end) = reserve {
             // One allocation of the final size: growing by doubling would peak at twice the
-            // kept bytes (2 GiB for a 1 GiB pickle).
+            // kept bytes (2 GiB for a 1 GiB pickle). Pages never written stay virtual.
             if let Some((0, data)) = self.segments.first_mut() {
                 let extra = end.min(len).saturating_sub(data.len() as u64);
                 data.reserve_exact(usize::try_from(extra).unwrap_or(0));
@@ -222,11 +258,6 @@ impl CapturedFile {
         };
         scan_source(name, &src, policy)
     }
-}
-
-#[allow(non_snake_case)]
-fn KeepAll_cap() -> u64 {
-    KEEP_ALL_CAP
 }
 
 fn take_len(limit: u64, avail: usize) -> usize {

@@ -1,7 +1,5 @@
 //! Content sniffing and dispatch: which analysis a file's bytes get, never by name.
 
-use std::borrow::Cow;
-
 use crate::formats::{gguf, npy, safetensors, text};
 use crate::pickle;
 use crate::policy::Policy;
@@ -10,7 +8,8 @@ use crate::verdict::{FileReport, Finding, Format, Verdict};
 use crate::zip;
 
 /// `torch.save`'s legacy format starts with this pickle: the magic number 0x1950a86a20f9469cfc6c.
-const LEGACY_TORCH_MAGIC: &[u8] = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19\x2e";
+pub(crate) const LEGACY_TORCH_MAGIC: &[u8] =
+    b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19\x2e";
 /// Containers inside containers, at most.
 const MAX_NESTING: u8 = 4;
 /// Decompressed members / files kept in memory, at most.
@@ -91,7 +90,11 @@ pub(crate) fn scan(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: b
         let bytes: &[u8] = if len as usize <= HEAD {
             &head
         } else {
-            full = src.read_upto(0, 64 << 20).unwrap_or(Cow::Borrowed(&[]));
+            full = match src.read_upto(0, 64 << 20) {
+                Ok(bytes) => bytes,
+                // Never a verdict on less than was asked for: fail closed.
+                Err(e) => return Scanned::new(Format::Text, vec![unknown("read", e.to_string())]),
+            };
             &full
         };
         if matches!(trimmed, Some(b'{' | b'[')) {

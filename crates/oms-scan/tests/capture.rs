@@ -137,3 +137,85 @@ fn shards_arriving_out_of_order_give_the_verdict_of_the_whole_file() {
     assert_eq!(captured.verdict, Verdict::Dangerous);
     assert_eq!(captured.findings[0].subject, whole.findings[0].subject);
 }
+
+/// A protocol 4 pickle: `arrays` byte strings of `array_len` bytes (BINBYTES8, as NumPy's
+/// arrays pickle their data), then, if `payload`, a call of posix.system.
+fn bare_pickle(arrays: usize, array_len: usize, payload: bool) -> Vec<u8> {
+    let mut p = b"\x80\x04(".to_vec();
+    for i in 0..arrays {
+        p.push(0x8e);
+        p.extend((array_len as u64).to_le_bytes());
+        p.extend(vec![i as u8 + 1; array_len]);
+    }
+    p.push(b'l');
+    if payload {
+        p.extend(b"\x8c\x05posix\x8c\x06system\x93\x8c\x02id\x85R0");
+    }
+    p.push(b'.');
+    p
+}
+
+fn capture_reversed(file: &[u8], shard: usize) -> CapturedFile {
+    let mut cap = CapturedFile::new(file.len() as u64);
+    let mut shards: Vec<(usize, &[u8])> = file.chunks(shard).enumerate().collect();
+    shards.reverse();
+    for (i, part) in shards {
+        cap.feed((i * shard) as u64, part);
+    }
+    cap
+}
+
+#[test]
+fn a_bare_pickle_of_large_arrays_is_scanned_without_holding_the_arrays() {
+    let policy = Policy::default();
+    for payload in [false, true] {
+        let file = bare_pickle(3, 2 * MIB, payload);
+        let whole = scan_source("model.pkl", &file.as_slice(), &policy);
+        let expected = if payload {
+            Verdict::Dangerous
+        } else {
+            Verdict::Safe
+        };
+        assert_eq!(whole.verdict, expected, "{:?}", whole.findings);
+        let cap = capture_in_order(&file, 64 * 1024);
+        // The first 64 KiB (always kept for sniffing) and the opcodes: not 6 MiB of arrays.
+        assert!(cap.held_bytes() < 100 * 1024, "held {}", cap.held_bytes());
+        let captured = cap.scan("model.pkl", &policy);
+        assert_eq!(captured.verdict, expected, "{:?}", captured.findings);
+        assert_eq!(captured.findings, whole.findings);
+    }
+}
+
+#[test]
+fn a_bare_pickle_hashed_in_shards_out_of_order_reaches_the_same_verdict() {
+    let policy = Policy::default();
+    let file = bare_pickle(2, 3 * MIB + 5, true);
+    let whole = scan_source("model.pkl", &file.as_slice(), &policy);
+    let captured = capture_reversed(&file, 1 << 20).scan("model.pkl", &policy);
+    assert_eq!(
+        captured.verdict,
+        Verdict::Dangerous,
+        "{:?}",
+        captured.findings
+    );
+    assert_eq!(captured.findings, whole.findings);
+}
+
+#[test]
+fn a_legacy_torch_file_keeps_its_five_pickles_and_drops_the_storages() {
+    let policy = Policy::default();
+    // The magic number, protocol version, system info, the model ({'w': None}) and the
+    // storage keys, then raw storage bytes.
+    let mut file = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19\x2e".to_vec();
+    file.extend(b"\x80\x02M\xe9\x03.");
+    file.extend(b"\x80\x02}q\x00.");
+    file.extend(b"\x80\x02}q\x00X\x01\x00\x00\x00wq\x01Ns.");
+    file.extend(b"\x80\x02]q\x00.");
+    file.extend(vec![0x8e; 4 * MIB]);
+    let whole = scan_source("model.pt", &file.as_slice(), &policy);
+    let cap = capture_in_order(&file, 64 * 1024);
+    assert!(cap.held_bytes() <= 64 * 1024, "held {}", cap.held_bytes());
+    let captured = cap.scan("model.pt", &policy);
+    assert_eq!(captured.verdict, whole.verdict, "{:?}", captured.findings);
+    assert_eq!(captured.findings, whole.findings);
+}

@@ -9,6 +9,7 @@ mod vm;
 pub use opcodes::is_opcode;
 pub use vm::PickleOutcome;
 use vm::Vm;
+pub(crate) use vm::KEEP_BYTES;
 
 use crate::policy::Policy;
 use crate::source::Source;

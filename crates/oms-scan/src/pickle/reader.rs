@@ -65,10 +65,15 @@ impl<'a> Cursor<'a> {
         if self.pos.saturating_add(n as u64) > self.src.len() {
             return Err(ReadError::Truncated);
         }
-        let data = self
-            .src
-            .read_upto(self.pos, n.max(CHUNK))
-            .map_err(ReadError::Source)?;
+        let data = match self.src.read_upto(self.pos, n.max(CHUNK)) {
+            Ok(data) => data,
+            // The read-ahead may reach bytes the capture dropped (a long argument the
+            // emulator will skip): read just what is needed.
+            Err(SourceError::NotCaptured { .. }) if n < CHUNK => {
+                self.src.read_upto(self.pos, n).map_err(ReadError::Source)?
+            }
+            Err(e) => return Err(ReadError::Source(e)),
+        };
         self.buf.clear();
         self.buf.extend_from_slice(&data);
         self.buf_start = self.pos;

@@ -16,7 +16,7 @@ use crate::source::Source;
 use crate::verdict::{Finding, Verdict};
 
 /// Byte strings longer than this are skipped, not kept.
-const KEEP_BYTES: u64 = 1 << 20;
+pub(crate) const KEEP_BYTES: u64 = 1 << 20;
 /// Longest text line (protocol 0 arguments).
 const MAX_LINE: usize = 1 << 16;
 /// Opcodes per pickle; memo entries; container items kept.

@@ -16,7 +16,7 @@ mod common;
 use std::fs;
 
 use common::pki::{ec_key, Curve, KeyFormat};
-use common::{tempdir, Run};
+use common::tempdir;
 
 #[test]
 fn a_signature_of_200_000_long_file_names_is_signed_and_verified() {
@@ -35,25 +35,11 @@ fn a_signature_of_200_000_long_file_names_is_signed_and_verified() {
     }
     let key = ec_key(dir.path(), "k", Curve::P256, KeyFormat::Pkcs8);
     let signature = dir.path().join("model.sig");
-    Run::ours()
-        .args(["sign", "key", "--private_key"])
-        .arg(&key.private)
-        .arg("--signature")
-        .arg(&signature)
-        .arg(&model)
-        .run()
-        .signed();
+    key.sign(&model, &signature).run().signed();
     let size = fs::metadata(&signature).unwrap().len();
     assert!(
         size > 64 << 20,
         "the signature is {size} bytes, expected over 64 MiB"
     );
-    Run::ours()
-        .args(["verify", "key", "--public_key"])
-        .arg(&key.public)
-        .arg("--signature")
-        .arg(&signature)
-        .arg(&model)
-        .run()
-        .verified();
+    key.verify(&model, &signature).run().verified();
 }

@@ -120,24 +120,16 @@ impl Model {
     }
 
     fn sign(&self, extra: &[&str]) -> Output {
-        Run::ours()
-            .args(["sign", "key", "--private-key"])
-            .arg(&self.key.private)
-            .arg("--signature")
-            .arg(&self.signature)
+        self.key
+            .sign(&self.model, &self.signature)
             .args(extra)
-            .arg(&self.model)
             .run()
     }
 
     fn verify(&self, extra: &[&str]) -> Output {
-        Run::ours()
-            .args(["verify", "key", "--public-key"])
-            .arg(&self.key.public)
-            .arg("--signature")
-            .arg(&self.signature)
+        self.key
+            .verify(&self.model, &self.signature)
             .args(extra)
-            .arg(&self.model)
             .run()
     }
 }
@@ -171,16 +163,8 @@ fn verify_scan_checks_the_bytes_it_hashes() {
     m.verify(&["--scan", "--scan-allow-unknown"]).verified();
     write(m.dir.path(), "allow.txt", b"mypkg.Thing\n");
     let allow = m.dir.path().join("allow.txt");
-    Run::ours()
-        .args(["verify", "key", "--public-key"])
-        .arg(&m.key.public)
-        .arg("--signature")
-        .arg(&m.signature)
-        .args(["--scan", "--scan-allow-list"])
-        .arg(&allow)
-        .arg(&m.model)
-        .run()
-        .verified();
+    let allow = allow.to_str().unwrap();
+    m.verify(&["--scan", "--scan-allow-list", allow]).verified();
 }
 
 #[test]
@@ -190,15 +174,12 @@ fn verify_scan_of_a_signed_dangerous_model_fails_and_says_so_in_the_termination_
     m.sign(&[]).signed();
     m.verify(&[]).verified();
     let log = m.dir.path().join("termination-log");
-    let out = Run::ours()
-        .args(["verify", "key", "--public-key"])
-        .arg(&m.key.public)
-        .arg("--signature")
-        .arg(&m.signature)
-        .args(["--scan", "--scan-allow-unknown", "--termination-log"])
-        .arg(&log)
-        .arg(&m.model)
-        .run();
+    let out = m.verify(&[
+        "--scan",
+        "--scan-allow-unknown",
+        "--termination-log",
+        log.to_str().unwrap(),
+    ]);
     out.failed().stderr_names("DANGEROUS notes.txt");
     assert_eq!(
         std::fs::read_to_string(&log).unwrap(),

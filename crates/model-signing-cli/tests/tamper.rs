@@ -39,14 +39,7 @@ impl Signed {
         write(&model, "sub/.git/HEAD", b"nested repository\n");
         let key = ec_key(dir.path(), "signer", Curve::P256, KeyFormat::Pkcs8);
         let signature = dir.path().join("model.sig");
-        Run::ours()
-            .args(["sign", "key", "--private_key"])
-            .arg(&key.private)
-            .arg("--signature")
-            .arg(&signature)
-            .arg(&model)
-            .run()
-            .signed();
+        key.sign(&model, &signature).run().signed();
         let signed = Signed {
             dir,
             model,
@@ -62,14 +55,7 @@ impl Signed {
     }
 
     fn verify_with(&self, signature: &Path, extra: &[&str]) -> Output {
-        Run::ours()
-            .args(["verify", "key", "--public_key"])
-            .arg(&self.key.public)
-            .arg("--signature")
-            .arg(signature)
-            .args(extra)
-            .arg(&self.model)
-            .run()
+        self.key.verify(&self.model, signature).args(extra).run()
     }
 
     fn verify(&self) -> Output {
@@ -341,14 +327,7 @@ fn valid_signature_for_a_different_model_fails_naming_the_differences() {
     write(&other, "extra.json", b"{}\n");
     fs::remove_file(other.join("README.md")).unwrap();
     let other_sig = s.dir.path().join("other.sig");
-    Run::ours()
-        .args(["sign", "key", "--private-key"])
-        .arg(&s.key.private)
-        .arg("--signature")
-        .arg(&other_sig)
-        .arg(&other)
-        .run()
-        .signed();
+    s.key.sign(&other, &other_sig).run().signed();
     // The file lists differ, which fails before contents are compared.
     s.verify_with(&other_sig, &[])
         .failed()
@@ -360,14 +339,7 @@ fn valid_signature_for_a_different_model_fails_naming_the_differences() {
     write(&other, "README.md", b"# tiny\n");
     write(&other, "sub/.git/HEAD", b"nested repository\n");
     fs::remove_file(other.join("extra.json")).unwrap();
-    Run::ours()
-        .args(["sign", "key", "--private-key"])
-        .arg(&s.key.private)
-        .arg("--signature")
-        .arg(&other_sig)
-        .arg(&other)
-        .run()
-        .signed();
+    s.key.sign(&other, &other_sig).run().signed();
     s.verify_with(&other_sig, &[])
         .failed()
         .stderr_names("weights.bin")
@@ -460,14 +432,7 @@ fn changes_under_top_level_git_paths_still_verify() {
 fn signature_inside_the_model_is_left_out_on_sign_and_verify() {
     let s = Signed::new();
     let inside = s.path("model.sig");
-    Run::ours()
-        .args(["sign", "key", "--private_key"])
-        .arg(&s.key.private)
-        .arg("--signature")
-        .arg(&inside)
-        .arg(&s.model)
-        .run()
-        .signed();
+    s.key.sign(&s.model, &inside).run().signed();
     s.verify_with(&inside, &[]).verified();
 }
 

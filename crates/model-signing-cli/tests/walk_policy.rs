@@ -17,7 +17,7 @@ use tempfile::TempDir;
 
 use common::models::{small_model, write};
 use common::pki::{ec_key, Curve, KeyFormat, KeyPair};
-use common::{tempdir, Output, Run};
+use common::{tempdir, Output};
 
 struct Setup {
     dir: TempDir,
@@ -36,27 +36,13 @@ impl Setup {
     }
 
     fn sign(&self, model: &Path, signature: &Path, extra: &[&str]) -> Output {
-        Run::ours()
-            .args(["sign", "key", "--private_key"])
-            .arg(&self.key.private)
-            .arg("--signature")
-            .arg(signature)
-            .args(extra)
-            .arg(model)
-            .cwd(self.dir.path())
-            .run()
+        let run = self.key.sign(model, signature).args(extra);
+        run.cwd(self.dir.path()).run()
     }
 
     fn verify(&self, model: &Path, signature: &Path, extra: &[&str]) -> Output {
-        Run::ours()
-            .args(["verify", "key", "--public_key"])
-            .arg(&self.key.public)
-            .arg("--signature")
-            .arg(signature)
-            .args(extra)
-            .arg(model)
-            .cwd(self.dir.path())
-            .run()
+        let run = self.key.verify(model, signature).args(extra);
+        run.cwd(self.dir.path()).run()
     }
 }
 

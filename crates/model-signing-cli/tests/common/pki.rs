@@ -50,6 +50,29 @@ pub struct KeyPair {
     pub public: PathBuf,
 }
 
+impl KeyPair {
+    /// `model_signing sign key` of `model` with this key into `signature`; more options may
+    /// be added before running it.
+    pub fn sign(&self, model: &Path, signature: &Path) -> Run {
+        Run::ours()
+            .args(["sign", "key", "--private_key"])
+            .arg(&self.private)
+            .arg("--signature")
+            .arg(signature)
+            .arg(model)
+    }
+
+    /// `model_signing verify key` of `model` against `signature` with this key.
+    pub fn verify(&self, model: &Path, signature: &Path) -> Run {
+        Run::ours()
+            .args(["verify", "key", "--public_key"])
+            .arg(&self.public)
+            .arg("--signature")
+            .arg(signature)
+            .arg(model)
+    }
+}
+
 /// A fresh EC key pair `<name>.key.pem` / `<name>.pub.pem` in `dir`.
 pub fn ec_key(dir: &Path, name: &str, curve: Curve, format: KeyFormat) -> KeyPair {
     let private = dir.join(format!("{name}.key.pem"));

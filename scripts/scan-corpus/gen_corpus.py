@@ -180,6 +180,14 @@ def benign():
     arr = np.arange(24, dtype=np.float32).reshape(4, 6)
     for proto in (2, 3, 4, 5):
         put("benign/ndarray_p%d.pkl" % proto, pickle.dumps(arr, protocol=proto), "safe")
+    # Past the 64 KiB `verify --scan` always keeps, with arguments over the 1 MiB the emulator
+    # skips: the capture follows these pickles' opcodes and drops the array data.
+    big = np.arange(600_000, dtype=np.float32)
+    for proto in (2, 3, 4, 5):
+        put("benign/large_ndarray_p%d.pkl" % proto, pickle.dumps({"w": big, "b": arr}, protocol=proto), "safe")
+    b = io.BytesIO(); joblib.dump({"w": big, "b": arr}, b); put("benign/large_arrays.joblib", b.getvalue(), "safe")
+    big_sd, big_st = state_dict(3, 1 << 18)
+    put("benign/large_legacy.pt", torch_legacy(big_sd, big_st), "safe")
     put("benign/scalars.pkl", pickle.dumps({"lr": np.float64(0.1), "steps": np.int64(3), "names": ["a", "b"]}, protocol=4), "safe")
     put("benign/rng.pkl", pickle.dumps([np.random.default_rng(0), np.random.RandomState(0)], protocol=4), "safe")
     buf = io.BytesIO(); np.save(buf, arr); put("benign/array.npy", buf.getvalue(), "safe")
@@ -257,6 +265,8 @@ def malicious():
         put("malicious/primitive/%s.%s.p4.pkl" % (m, n), p4(m, n), "dangerous")
         put("malicious/primitive/%s.%s.p0.pkl" % (m, n), p0(m, n), "dangerous")
     put("malicious/reduce_os_system.pkl", pickle.dumps(type("E", (), {"__reduce__": lambda s: (os.system, ("true",))})(), protocol=2), "dangerous")
+    # The payload after an array the capture of `verify --scan` drops: still found.
+    put("malicious/reduce_after_large_array.pkl", pickle.dumps([np.arange(600_000, dtype=np.float32), type("E", (), {"__reduce__": lambda s: (os.system, ("true",))})()], protocol=4), "dangerous")
     put("malicious/partial_over_system.pkl", pickle.dumps(__import__("functools").partial(os.system, "true"), protocol=4), "dangerous")
 
     # memo-built names

@@ -97,30 +97,30 @@ fn the_detector_finds_a_flag_in_a_message_and_nothing_in_plain_text() {
     assert!(flag_in_string("    let x = a - -b; // --flag in a comment").is_none());
 }
 
-#[test]
-fn library_messages_name_no_command_line_flags() {
+/// Asserts that no library line matches `offends`, listing every one that does.
+fn assert_no_line(what: &str, offends: impl Fn(&str) -> bool) {
     let offenders: Vec<String> = library_lines()
         .into_iter()
-        .filter(|(_, _, line)| flag_in_string(line).is_some())
+        .filter(|(_, _, line)| offends(line))
         .map(|(file, number, line)| format!("{}:{number}: {}", file.display(), line.trim()))
         .collect();
     assert!(
         offenders.is_empty(),
-        "expected no CLI flag names in library strings, found:\n{}",
+        "expected no {what} in the library, found:\n{}",
         offenders.join("\n")
     );
 }
 
 #[test]
+fn library_messages_name_no_command_line_flags() {
+    assert_no_line("CLI flag names in strings", |line| {
+        flag_in_string(line).is_some()
+    });
+}
+
+#[test]
 fn the_library_never_reads_or_changes_the_working_directory() {
-    let offenders: Vec<String> = library_lines()
-        .into_iter()
-        .filter(|(_, _, line)| line.contains("current_dir("))
-        .map(|(file, number, line)| format!("{}:{number}: {}", file.display(), line.trim()))
-        .collect();
-    assert!(
-        offenders.is_empty(),
-        "expected no working-directory access in the library, found:\n{}",
-        offenders.join("\n")
-    );
+    assert_no_line("working-directory access", |line| {
+        line.contains("current_dir(")
+    });
 }

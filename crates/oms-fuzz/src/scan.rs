@@ -1,7 +1,7 @@
 //! The scanner's targets: every byte of a model file is attacker-chosen before it is verified
 //! (and `verify --scan` scans the bytes as hashing delivers them).
 
-use oms_scan::{scan_source, CapturedFile, Policy, Verdict};
+use oms_scan::{scan_source, Policy, Verdict};
 
 /// The pickle emulator alone.
 pub fn scan_pickle(data: &[u8]) {
@@ -21,15 +21,9 @@ pub fn scan_capture(data: &[u8]) {
     let Some((&first, file)) = data.split_first() else {
         return;
     };
-    let chunk = 1usize << (first % 17);
-    let policy = Policy::default();
-    let mut capture = CapturedFile::new(file.len() as u64);
-    for (i, part) in file.chunks(chunk).enumerate() {
-        capture.feed((i * chunk) as u64, part);
-    }
-    let captured = capture.scan("fuzz", &policy);
+    let captured = oms_scan::fuzz::fuzz_capture(file, 1usize << (first % 17));
     if captured.verdict == Verdict::Safe {
-        let whole = scan_source("fuzz", &file, &policy);
+        let whole = scan_source("fuzz", &file, &Policy::default());
         assert_eq!(
             whole.verdict,
             Verdict::Safe,

@@ -202,18 +202,20 @@ impl CapturedFile {
                 .and_then(|b| b.try_into().ok())
                 .map_or(0, u64::from_le_bytes);
             Mode::KeepUntil(n.saturating_add(8))
-        } else if head.first().copied().is_some_and(pickle::is_opcode) && !text::is_text(head) {
-            // The head is kept already; follow its opcodes to know where the walk stands.
-            let mut walk = PickleWalk::new(head.starts_with(LEGACY_TORCH_MAGIC));
-            let mut rest = head;
-            while !rest.is_empty() {
-                let (n, _) = walk.step(rest);
-                rest = rest.get(n.max(1)..).unwrap_or_default();
-            }
-            Mode::Pickle(walk)
         } else if head.first().copied().is_some_and(pickle::is_opcode) {
-            // Text that starts like a pickle may be scanned as text: kept whole.
-            Mode::KeepUntil(all)
+            if text::is_text(head) {
+                // Text that starts like a pickle may be scanned as text: kept whole.
+                Mode::KeepUntil(all)
+            } else {
+                // The head is kept already; follow its opcodes to know where the walk stands.
+                let mut walk = PickleWalk::new(head.starts_with(LEGACY_TORCH_MAGIC));
+                let mut rest = head;
+                while !rest.is_empty() {
+                    let (n, _) = walk.step(rest);
+                    rest = rest.get(n.max(1)..).unwrap_or_default();
+                }
+                Mode::Pickle(walk)
+            }
         } else if text::is_text(head) {
             Mode::KeepUntil(64 << 20)
         } else {
@@ -241,9 +243,8 @@ impl CapturedFile {
 
     /// How many bytes the capture holds (kept ranges and chunks waiting for earlier ones).
     pub fn held_bytes(&self) -> u64 {
-        let kept: usize = self.segments.iter().map(|(_, d)| d.len()).sum();
         let pending: usize = self.pending.values().map(Vec::len).sum();
-        (kept + pending) as u64
+        self.kept + pending as u64
     }
 
     /// Scans what was captured.

@@ -4,6 +4,7 @@
 use crate::pickle;
 use crate::policy::Policy;
 use crate::scan::scan_source;
+use crate::verdict::FileReport;
 
 /// The pickle emulator on arbitrary bytes.
 pub fn fuzz_pickle(data: &[u8]) {
@@ -15,11 +16,12 @@ pub fn fuzz_sniff(data: &[u8]) {
     let _ = scan_source("fuzz", &data, &Policy::default());
 }
 
-/// Bytes captured as the hashing hook delivers them, in chunks of `chunk` bytes.
-pub fn fuzz_capture(data: &[u8], chunk: usize) {
+/// Bytes captured as the hashing hook delivers them, in chunks of `chunk` bytes, then scanned
+/// (a caller may compare the report with a scan of the whole of `data`).
+pub fn fuzz_capture(data: &[u8], chunk: usize) -> FileReport {
     let mut cap = crate::capture::CapturedFile::new(data.len() as u64);
     for (i, part) in data.chunks(chunk.max(1)).enumerate() {
         cap.feed((i * chunk.max(1)) as u64, part);
     }
-    let _ = cap.scan("fuzz", &Policy::default());
+    cap.scan("fuzz", &Policy::default())
 }

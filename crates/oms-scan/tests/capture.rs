@@ -126,14 +126,7 @@ fn shards_arriving_out_of_order_give_the_verdict_of_the_whole_file() {
     file.extend(vec![b' '; 200]);
     let whole = scan_source("w.bin", &file.as_slice(), &policy);
     assert_eq!(whole.verdict, Verdict::Dangerous);
-    let shard = 16;
-    let mut shards: Vec<(usize, &[u8])> = file.chunks(shard).enumerate().collect();
-    shards.reverse();
-    let mut cap = CapturedFile::new(file.len() as u64);
-    for (i, part) in shards {
-        cap.feed((i * shard) as u64, part);
-    }
-    let captured = cap.scan("w.bin", &policy);
+    let captured = capture_reversed(&file, 16).scan("w.bin", &policy);
     assert_eq!(captured.verdict, Verdict::Dangerous);
     assert_eq!(captured.findings[0].subject, whole.findings[0].subject);
 }

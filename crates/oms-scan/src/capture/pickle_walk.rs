@@ -6,6 +6,7 @@
 //! without the walk did; after the fifth pickle of a legacy `torch.save` file (where the scan
 //! stops) it keeps nothing more.
 
+use super::take_len as take;
 use crate::pickle::KEEP_BYTES;
 
 /// Legacy `torch.save` files hold five pickles, then raw storage bytes the scan never reads.
@@ -196,10 +197,6 @@ impl PickleWalk {
         self.arg
             .extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
     }
-}
-
-fn take(left: u64, avail: usize) -> usize {
-    usize::try_from(left).map_or(avail, |l| l.min(avail))
 }
 
 /// A length prefix; `None` for a negative signed one.

@@ -132,7 +132,7 @@ impl CapturedFile {
                     n
                 }
                 Mode::Pickle(walk) => {
-                    let (n, keep) = walk.step(bytes);
+                    let (n, keep) = walk.run(bytes);
                     let n = n.max(1).min(bytes.len());
                     // Past the cap, reads of what is not kept fail closed (unknown).
                     if keep && self.kept < KEEP_ALL_CAP {
@@ -211,8 +211,8 @@ impl CapturedFile {
                 let mut walk = PickleWalk::new(head.starts_with(LEGACY_TORCH_MAGIC));
                 let mut rest = head;
                 while !rest.is_empty() {
-                    let (n, _) = walk.step(rest);
-                    rest = rest.get(n.max(1)..).unwrap_or_default();
+                    let (n, _) = walk.run(rest);
+                    rest = rest.get(n..).unwrap_or_default();
                 }
                 Mode::Pickle(walk)
             }

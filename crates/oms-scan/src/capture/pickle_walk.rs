@@ -58,9 +58,32 @@ impl PickleWalk {
         }
     }
 
+    /// Consumes the longest prefix of `bytes` (at least one byte) that is all kept or all
+    /// dropped; returns its length and which. One call per run, not per opcode: an opcode-dense
+    /// pickle (a list of millions of floats) would otherwise cost a capture step per opcode.
+    pub(super) fn run(&mut self, bytes: &[u8]) -> (usize, bool) {
+        let keep = self.keeps();
+        let mut n = 0;
+        while let Some(rest) = bytes.get(n..).filter(|r| !r.is_empty()) {
+            if n > 0 && self.keeps() != keep {
+                break;
+            }
+            n += self.step(rest).0.max(1);
+        }
+        (n, keep)
+    }
+
+    /// Whether the next byte is kept.
+    fn keeps(&self) -> bool {
+        !matches!(
+            self.state,
+            State::DropRest | State::Payload { keep: false, .. }
+        )
+    }
+
     /// Consumes up to `bytes.len()` (at least one) bytes; returns how many and whether to keep
     /// them.
-    pub(super) fn step(&mut self, bytes: &[u8]) -> (usize, bool) {
+    fn step(&mut self, bytes: &[u8]) -> (usize, bool) {
         let Some(&first) = bytes.first() else {
             return (0, true);
         };
@@ -223,7 +246,7 @@ mod tests {
         for part in bytes.chunks(chunk) {
             let mut rest = part;
             while !rest.is_empty() {
-                let (n, keep) = walk.step(rest);
+                let (n, keep) = walk.run(rest);
                 if keep {
                     match out.last_mut() {
                         Some((_, end)) if *end == at => *end += n,

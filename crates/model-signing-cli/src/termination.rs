@@ -75,6 +75,7 @@ mod tests {
                 .collect(),
             ignored: Vec::new(),
             listing_only: false,
+            linked_directories: Vec::new(),
         })))
     }
 

@@ -680,15 +680,14 @@ fn verify_certificate_help_says_the_chain_is_required() {
     );
 }
 
-/// A signature path that never ends (`/dev/zero`) is refused after the size limit, with the
-/// reason, for every command that reads one (before the bound, `verify sigstore` read it until
-/// the kernel killed the process).
+/// A signature path that is not a regular file (`/dev/zero` never ends; a FIFO would block the
+/// open) is refused before anything is read, with the reason, for every command that reads one
+/// (before any bound, `verify sigstore` read `/dev/zero` until the kernel killed the process;
+/// the size bound alone still read 128 MiB of it; a FIFO hung the verifier forever).
 #[test]
-fn endless_signature_file_is_refused_with_the_limit() {
+fn a_signature_that_is_not_a_regular_file_is_refused() {
     let s = Setup::new();
-    let limit = oms_format::limits::MAX_BUNDLE_BYTES;
-    let expected =
-        format!("/dev/zero is larger than {limit} bytes, the most a signature file may hold");
+    let expected = "/dev/zero is a character device: expected a regular file holding a signature";
     let pki = pki(s.dir.path(), Curve::P256);
     let key = s.key.public.to_str().unwrap();
     let root = pki.root_cert.to_str().unwrap();
@@ -712,13 +711,29 @@ fn endless_signature_file_is_refused_with_the_limit() {
             .args(["--signature", "/dev/zero", model])
             .run()
             .failed()
-            .stderr_names(&expected);
+            .stderr_names(expected);
     }
     Run::ours()
         .args(["inspect", "/dev/zero"])
         .run()
         .failed()
-        .stderr_names(&expected);
+        .stderr_names(expected);
+    // A FIFO nobody writes to: a blocking open never returns (Run kills a hung child and fails).
+    let fifo = s.dir.path().join("fifo.sig");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    Run::ours()
+        .args(["verify", "key", "--public_key", key, "--signature"])
+        .arg(&fifo)
+        .arg(model)
+        .run()
+        .failed()
+        .stderr_names(
+            "fifo.sig is a FIFO (named pipe): expected a regular file holding a signature",
+        );
 }
 
 /// The signature is never written through a symbolic link at its path.

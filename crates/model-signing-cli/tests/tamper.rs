@@ -460,6 +460,7 @@ fn json_report_lists_added_missing_and_changed() {
             "added": ["added.bin"],
             "missing": ["sub/deeper/a.txt"],
             "ignored": [],
+            "linked_directories": [],
             "changed": [],
         })
     );
@@ -472,6 +473,7 @@ fn json_report_lists_added_missing_and_changed() {
             "added": [],
             "missing": [],
             "ignored": [],
+            "linked_directories": [],
             "changed": [{
                 "name": "weights.bin",
                 "expected": {"algorithm": "sha256", "digest": old_weights},
@@ -489,6 +491,6 @@ fn json_report_of_a_match_is_empty() {
     let report: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(
         report,
-        json!({"match": true, "added": [], "missing": [], "ignored": [], "changed": []})
+        json!({"match": true, "added": [], "missing": [], "ignored": [], "linked_directories": [], "changed": []})
     );
 }

@@ -17,7 +17,7 @@ use tempfile::TempDir;
 
 use common::models::{small_model, write};
 use common::pki::{ec_key, Curve, KeyFormat, KeyPair};
-use common::{tempdir, Output};
+use common::{tempdir, Output, Run};
 
 struct Setup {
     dir: TempDir,
@@ -133,6 +133,38 @@ fn the_signature_is_identified_by_the_file_opened_not_by_a_re_resolved_path() {
     let out = s.verify(&model, &model.join("model.sig"), &[]);
     out.failed();
     assert!(!out.stdout.contains("Verification succeeded"));
+}
+
+/// A hard link to the signature inside the model is a file like any other, reported as added,
+/// whether the signature is kept inside the model or outside it. The reference refuses the same
+/// model (it leaves the signature out by path and reports extra files): it is the oracle here.
+#[test]
+fn a_hard_link_to_the_signature_is_an_added_file_as_for_the_reference() {
+    let s = Setup::new();
+    let (model, outside) = signed_with_inner_signature(&s);
+    let inner = model.join("model.sig");
+    std::fs::hard_link(&inner, model.join("generation_config.json")).unwrap();
+    s.verify(&model, &inner, &[])
+        .failed()
+        .stderr_names("added:   generation_config.json (not in the signature)");
+    let reference = Run::reference()
+        .args(["verify", "key", "--public_key"])
+        .arg(&s.key.public)
+        .arg("--signature")
+        .arg(&inner)
+        .arg(&model)
+        .run();
+    reference.failed();
+    assert!(
+        reference.stderr.contains("generation_config.json")
+            || reference.stdout.contains("generation_config.json"),
+        "{reference:?}"
+    );
+    std::fs::remove_file(model.join("generation_config.json")).unwrap();
+    std::fs::hard_link(&outside, model.join("chat_template.json")).unwrap();
+    s.verify(&model, &outside, &[])
+        .failed()
+        .stderr_names("added:   chat_template.json (not in the signature)");
 }
 
 #[test]

@@ -1,5 +1,7 @@
 use oms_format::{HashAlgorithm, Method};
 
+use crate::signature_file::SignatureLocation;
+
 /// How a model is hashed when signing or computing its digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HashingConfig {
@@ -43,12 +45,21 @@ pub struct VerifyOptions {
     pub extra_ignore_paths: Vec<String>,
     pub ignore_git_paths: bool,
     pub allow_symlinks: bool,
+    /// Also allow symlinks when the signature records `allow_symlinks: true` (the reference
+    /// library's behaviour when no hashing configuration is set).
+    pub allow_symlinks_as_signed: bool,
     /// Only hash the files the signature lists; files on disk that it does not list are ignored.
     pub ignore_unsigned_files: bool,
-    /// The signature file as opened ([`oms_hashing::FileId::of_open`]): left out of the
-    /// model wherever it is, by identity rather than by a path that could be re-resolved
-    /// elsewhere.
-    pub signature_file: Option<oms_hashing::FileId>,
+    /// The signature file as opened ([`crate::open_signature`]). If it lies inside the model
+    /// it is left out at its own path, and only while that path still holds the file that was
+    /// read: any other name for the same file (a hard link) is listed like any file, and a
+    /// file that took its place is listed, or fails the verification if it comes after the
+    /// listing ([`crate::Error::SignatureReplaced`]).
+    pub signature: Option<SignatureLocation>,
+    /// Hash with this method and algorithm instead of the ones the signature records (the
+    /// reference library's `set_hashing_config`); a model hashed differently than it was
+    /// signed does not verify.
+    pub hashing_override: Option<(Method, HashAlgorithm)>,
     /// Hashing threads; `None` uses every core.
     pub workers: Option<usize>,
 }
@@ -59,8 +70,10 @@ impl Default for VerifyOptions {
             extra_ignore_paths: Vec::new(),
             ignore_git_paths: true,
             allow_symlinks: false,
+            allow_symlinks_as_signed: false,
             ignore_unsigned_files: false,
-            signature_file: None,
+            signature: None,
+            hashing_override: None,
             workers: None,
         }
     }

@@ -21,6 +21,7 @@ pub fn verify_signature(
         warnings: verified.warnings,
         manifest: signed.manifest,
         legacy: signed.legacy,
+        hard_linked: Vec::new(),
     })
 }
 

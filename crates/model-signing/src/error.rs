@@ -30,6 +30,13 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("{path} is {found}: expected a regular file holding a signature")]
+    SignatureNotAFile { path: PathBuf, found: &'static str },
+    #[error(
+        "the signature file {path} was replaced while the model was verified: expected the \
+         file that was read, found another file (or none) at that path"
+    )]
+    SignatureReplaced { path: PathBuf },
     #[error("{path} is larger than {limit} bytes, the most a signature file may hold")]
     SignatureTooLarge { path: PathBuf, limit: usize },
     #[error(

@@ -17,8 +17,9 @@
 //!   (added, missing, and in shards mode resized files fail at once); a signed file that is
 //!   present but left out by an ignore rule is reported as ignored, with the rule.
 //! * Ignore paths are relative to the model root; the library never reads the current
-//!   directory (a command line's paths go through [`model_relative_path`] first). The
-//!   signature file is left out by identity ([`VerifyOptions::signature_file`]).
+//!   directory (a command line's paths go through [`model_relative_path`] first). A signature
+//!   file inside the model is left out at its own path while it is the file read
+//!   ([`VerifyOptions::signature`]); other names for it are model files like any other.
 
 mod config;
 mod contents;
@@ -42,14 +43,16 @@ pub use oms_format::{Digest, HashAlgorithm, Manifest, Method, Serialization};
 pub use oms_hashing::{model_relative_path, FileId};
 pub use report::{ChangedResource, IgnoredResource, VerificationReport};
 pub use sign::{digest_model, sign_model};
-pub use signature_file::{read_signature, read_signature_file, write_signature};
+pub use signature_file::{
+    open_signature, read_signature, write_signature, OpenedSignature, SignatureLocation,
+};
 pub use traits::{
     BundleVerifier, CertificateRole, SignError, Signer, VerifiedPayload, VerifierNote, VerifyError,
 };
 pub use untrusted::escape_controls;
 pub use verifiers::SignatureMethod;
 pub use verify::signed_paths;
-pub use verify::{verify_model, VerifiedModel};
+pub use verify::{plan_verification, verify_model, VerificationPlan, VerifiedModel};
 
 /// Follows hashing: told the total once, before hashing starts, then the bytes hashed since
 /// the last call. Any `Fn(u64) + Sync` closure is a `Progress` that only counts bytes.

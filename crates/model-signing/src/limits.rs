@@ -57,6 +57,7 @@ mod tests {
             path: PathBuf::from("w"),
             len,
             id: oms_hashing::FileId { dev: 0, ino: 0 },
+            links: 1,
             via_link: false,
         }
     }

@@ -5,6 +5,7 @@ use std::fmt;
 
 use oms_format::manifest::compare_names;
 use oms_format::{Digest, Method, Resource};
+use oms_hashing::LinkedDirectory;
 use serde_json::{json, Value};
 
 use crate::untrusted::escape_controls;
@@ -39,6 +40,9 @@ pub struct VerificationReport {
     /// The file lists differed, so contents were not compared (`changed` is empty): nothing
     /// is read from a model that already fails.
     pub listing_only: bool,
+    /// Symbolic links to directories found in the model (with symlinks allowed). No signature
+    /// covers what is behind one, so each is also in `added`.
+    pub linked_directories: Vec<LinkedDirectory>,
 }
 
 impl VerificationReport {
@@ -103,6 +107,18 @@ impl VerificationReport {
         report
     }
 
+    /// Adds links to directories: each is an added resource whatever the signature lists,
+    /// since nothing behind it was hashed.
+    pub fn add_linked_directories(&mut self, links: Vec<LinkedDirectory>, method: Method) {
+        if links.is_empty() {
+            return;
+        }
+        self.added.extend(links.iter().map(|l| l.name.clone()));
+        self.added.sort_by(|a, b| compare_names(a, b, method));
+        self.added.dedup();
+        self.linked_directories.extend(links);
+    }
+
     pub fn is_match(&self) -> bool {
         self.added.is_empty()
             && self.missing.is_empty()
@@ -118,6 +134,7 @@ impl VerificationReport {
             "added": self.added,
             "missing": self.missing,
             "ignored": self.ignored.iter().map(|i| json!({"name": i.name, "rule": i.rule})).collect::<Vec<_>>(),
+            "linked_directories": self.linked_directories.iter().map(|l| json!({"name": l.name, "target": l.target.to_string_lossy()})).collect::<Vec<_>>(),
             "changed": self.changed.iter().map(|c| json!({
                 "name": c.name,
                 "expected": digest(&c.expected),
@@ -145,8 +162,15 @@ impl fmt::Display for VerificationReport {
         }
         // Names come from the signature and the disk: escaped, so they cannot forge lines.
         for name in &self.added {
-            let name = escape_controls(name);
-            write!(f, "\n  added:   {name} (not in the signature)")?;
+            match self.linked_directories.iter().find(|l| &l.name == name) {
+                Some(link) => write!(
+                    f,
+                    "\n  added:   {} (a symbolic link to the directory {}: nothing behind it is covered by the signature)",
+                    escape_controls(name),
+                    escape_controls(&link.target.to_string_lossy())
+                )?,
+                None => write!(f, "\n  added:   {} (not in the signature)", escape_controls(name))?,
+            }
         }
         for name in &self.missing {
             let name = escape_controls(name);

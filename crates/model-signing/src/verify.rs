@@ -1,12 +1,19 @@
+//! Verifying a model on disk: one plan for every front end (the CLI, the Python package, the
+//! operator's verifier). The signature and signer first, then the model's file list against
+//! the signed one (before any file is read), then the contents, hashed from disk
+//! ([`VerificationPlan::verify_on_disk`]) or from bytes the caller read once through
+//! [`oms_hashing::read_listed`] ([`VerificationPlan::verify_contents`]).
+
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use oms_format::manifest::parse_shard_name;
-use oms_format::{statement, Manifest, Method};
-use oms_hashing::{HashOptions, IgnoreRules};
+use oms_format::{statement, Manifest, Method, Resource};
+use oms_hashing::{HashOptions, IgnoreRules, ModelFile};
 
 use crate::model::{hash_listed, ignore_rules};
 use crate::report::IgnoredResource;
+use crate::signature_file::SignatureLocation;
 use crate::{BundleVerifier, Error, Progress, VerificationReport, VerifyOptions};
 
 /// A model that matches a valid signature.
@@ -20,13 +27,16 @@ pub struct VerifiedModel {
     pub manifest: Manifest,
     /// Whether the statement used the legacy (v0.2) predicate.
     pub legacy: bool,
+    /// Verified files that have more than one hard link, with their link count: the same
+    /// bytes have another name, perhaps outside the model, through which they can change
+    /// after verification. A fact worth showing, not a failure.
+    pub hard_linked: Vec<(String, u64)>,
 }
 
-/// Verifies a model against a signature bundle: the bundle's signature and signer through
-/// `verifier`, then the model's file list against the signed one (before reading any file),
-/// then every file, hashed the way the signature records. A model that differs from what was
-/// signed gives [`Error::Mismatch`] with the list of differences (only added and missing
-/// files when the lists differ: contents are then not compared).
+/// Verifies a model against a signature bundle: [`plan_verification`] then
+/// [`VerificationPlan::verify_on_disk`]. A model that differs from what was signed gives
+/// [`Error::Mismatch`] with the list of differences (only added and missing files when the
+/// lists differ: contents are then not compared).
 pub fn verify_model(
     model: &Path,
     bundle: &[u8],
@@ -34,6 +44,32 @@ pub fn verify_model(
     opts: &VerifyOptions,
     progress: &dyn Progress,
 ) -> Result<VerifiedModel, Error> {
+    plan_verification(model, bundle, verifier, opts)?.verify_on_disk(progress)
+}
+
+/// A verification whose signature is valid and whose file list matches the signed one:
+/// what is left is to compare the contents.
+#[derive(Debug)]
+pub struct VerificationPlan {
+    verified: VerifiedModel,
+    model: PathBuf,
+    files: Vec<ModelFile>,
+    hash: HashOptions,
+    rules: IgnoreRules,
+    /// The signature file, when it lies inside the model (it must still be there at the end).
+    signature_in_model: Option<SignatureLocation>,
+}
+
+/// Checks the bundle's signature and signer through `verifier`, then lists the model's files
+/// and compares the list with the signed one. Nothing is read from any model file: an added
+/// huge or endless file costs nothing. Added or missing files (in shards, a file of another
+/// size; with symlinks allowed, a link to a directory) give [`Error::Mismatch`].
+pub fn plan_verification(
+    model: &Path,
+    bundle: &[u8],
+    verifier: &dyn BundleVerifier,
+    opts: &VerifyOptions,
+) -> Result<VerificationPlan, Error> {
     let verified = verifier.verify(bundle)?;
     let signed = statement::parse_statement(&verified.payload)?;
     let expected = signed.manifest;
@@ -42,40 +78,137 @@ pub fn verify_model(
     let mut ignores = ser.ignore_paths.clone();
     ignores.extend(opts.extra_ignore_paths.iter().cloned());
     let (mut rules, _) = ignore_rules(&ignores, opts.ignore_git_paths)?;
-    if let Some(id) = opts.signature_file {
-        rules.exclude_file(id);
-    }
+    let signature_in_model = opts
+        .signature
+        .as_ref()
+        .and_then(|sig| Some((sig, path_in_model(model, sig.path())?)))
+        .map(|(sig, rel)| {
+            rules.exclude_signature(&rel, sig.id());
+            sig.clone()
+        });
+    let (method, algorithm) = opts.hashing_override.unwrap_or((ser.method, ser.hash_type));
     let hash = HashOptions {
-        method: ser.method,
-        algorithm: ser.hash_type,
+        method,
+        algorithm,
         workers: opts.workers,
     };
 
-    let files = if opts.ignore_unsigned_files {
+    let allow_symlinks =
+        opts.allow_symlinks || (opts.allow_symlinks_as_signed && ser.allow_symlinks);
+    let (files, linked_directories) = if opts.ignore_unsigned_files {
         // Missing files show up in the comparison, as signed resources not listed.
-        oms_hashing::list_named(model, &signed_paths(&expected), opts.allow_symlinks, &rules)?.0
+        let names = signed_paths(&expected);
+        let (files, _) = oms_hashing::list_named(model, &names, allow_symlinks, &rules)?;
+        (files, Vec::new())
     } else {
-        oms_hashing::list_files(model, opts.allow_symlinks, &rules)?
+        let listing = oms_hashing::list_model(model, allow_symlinks, &rules)?;
+        (listing.files, listing.linked_directories)
     };
 
-    // The listing first: added or missing files (in shards, a file of another size) fail
-    // before anything is read, so an added huge or endless file costs nothing.
     let listed = oms_hashing::resource_names(&files, &hash)?;
-    let mut report = VerificationReport::compare_names(&expected.resources, &listed, ser.method);
-    if report.is_match() {
-        let actual = hash_listed(&files, &hash, progress)?;
-        report = VerificationReport::compare(&expected.resources, &actual, ser.method);
-    }
+    let effective = hash.effective_method();
+    let mut report = VerificationReport::compare_names(&expected.resources, &listed, effective);
+    report.add_linked_directories(linked_directories, effective);
     if !report.is_match() {
-        explain_ignored(&mut report, model, &rules, ser.method);
+        explain_ignored(&mut report, model, &rules, effective);
         return Err(Error::Mismatch(Box::new(report)));
     }
-    Ok(VerifiedModel {
-        signer: verified.signer,
-        warnings: verified.warnings,
-        manifest: expected,
-        legacy: signed.legacy,
+    Ok(VerificationPlan {
+        verified: VerifiedModel {
+            signer: verified.signer,
+            warnings: verified.warnings,
+            manifest: expected,
+            legacy: signed.legacy,
+            hard_linked: Vec::new(),
+        },
+        model: model.to_path_buf(),
+        files,
+        hash,
+        rules,
+        signature_in_model,
     })
+}
+
+impl VerificationPlan {
+    /// The files to compare, as listed (sizes and identities checked again when read).
+    pub fn files(&self) -> &[ModelFile] {
+        &self.files
+    }
+
+    /// What the signature says (valid, and its signer accepted).
+    pub fn verified_signature(&self) -> &VerifiedModel {
+        &self.verified
+    }
+
+    /// Hashes the listed files from disk and compares them with the signed digests.
+    pub fn verify_on_disk(self, progress: &dyn Progress) -> Result<VerifiedModel, Error> {
+        let actual = hash_listed(&self.files, &self.hash, progress)?;
+        self.finish(&actual)
+    }
+
+    /// Compares contents the caller read (`(resource path, bytes)`, one per listed file,
+    /// e.g. with [`oms_hashing::read_listed`]) with the signed digests.
+    pub fn verify_contents<B: AsRef<[u8]> + Sync>(
+        self,
+        contents: &[(String, B)],
+    ) -> Result<VerifiedModel, Error> {
+        let listed: BTreeSet<&str> = self.files.iter().map(|f| f.name.as_str()).collect();
+        let given: BTreeSet<&str> = contents.iter().map(|(name, _)| name.as_str()).collect();
+        if listed != given || contents.len() != self.files.len() {
+            return Err(Error::Hashing(oms_hashing::HashError::Internal(
+                "verify_contents: the contents given are not the files listed",
+            )));
+        }
+        let actual =
+            crate::hash_contents(contents, self.hash.effective_method(), self.hash.algorithm);
+        self.finish(&actual)
+    }
+
+    fn finish(self, actual: &[Resource]) -> Result<VerifiedModel, Error> {
+        let method = self.hash.effective_method();
+        let mut report =
+            VerificationReport::compare(&self.verified.manifest.resources, actual, method);
+        if !report.is_match() {
+            explain_ignored(&mut report, &self.model, &self.rules, method);
+            return Err(Error::Mismatch(Box::new(report)));
+        }
+        // The signature was left out by its path: that path must still hold the file read
+        // (the file is held open, so its inode cannot have been reused meanwhile).
+        if let Some(sig) = &self.signature_in_model {
+            if !sig.is_still_at_its_path() {
+                return Err(Error::SignatureReplaced {
+                    path: sig.path().to_path_buf(),
+                });
+            }
+        }
+        let mut verified = self.verified;
+        verified.hard_linked = self
+            .files
+            .iter()
+            .filter(|f| f.links > 1)
+            .map(|f| (f.name.clone(), f.links))
+            .collect();
+        Ok(verified)
+    }
+}
+
+/// The signature's path relative to the model root (`/`-separated), if it lies inside the
+/// model: both resolved once, links followed (as the walk sees the model's real folders).
+/// `None` when it is outside, or cannot be resolved (then nothing is left out).
+fn path_in_model(model: &Path, signature: &Path) -> Option<String> {
+    let root = std::fs::canonicalize(model).ok()?;
+    let name = signature.file_name()?;
+    let folder = match signature.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let resolved = std::fs::canonicalize(folder).ok()?.join(name);
+    if resolved == root {
+        return Some(".".to_string());
+    }
+    let rel = resolved.strip_prefix(&root).ok()?;
+    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    Some(parts?.join("/"))
 }
 
 /// Moves the "missing" resources that are on disk but left out by an ignore rule to

@@ -1,5 +1,6 @@
 //! Which files a signature covers: the library's refusals (empty models, unverifiable names,
-//! empty files in shards) and the verifier's fast listing comparison.
+//! empty files in shards), the verifier's fast listing comparison, and the signature file
+//! inside the model (left out at its own path only, never by identity alone).
 
 #![allow(
     clippy::unwrap_used,
@@ -15,7 +16,8 @@ use std::path::Path;
 use model_signing::signers::KeySigner;
 use model_signing::verifiers::KeyVerifier;
 use model_signing::{
-    no_progress, sign_model, verify_model, Error, HashingConfig, Method, VerifyOptions,
+    no_progress, open_signature, plan_verification, sign_model, verify_model, Error, HashingConfig,
+    Method, OpenedSignature, VerifyOptions,
 };
 use oms_keys::{Curve, SigningKey};
 
@@ -225,4 +227,163 @@ fn a_file_name_the_verifier_refuses_is_refused_by_the_signer() {
     fs::write(dir.join("a\\b"), b"x").unwrap();
     let err = sign(&dir, &HashingConfig::default()).unwrap_err();
     assert!(err.to_string().contains("ambiguous"), "{err}");
+}
+
+/// A signed model with its signature written inside it, as `model_signing sign` does.
+fn signed_with_signature_inside(
+    cfg: &HashingConfig,
+) -> (tempfile::TempDir, std::path::PathBuf, KeyVerifier) {
+    let (signer, verifier) = keys();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("model");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("model.safetensors"), b"weights").unwrap();
+    fs::write(dir.join("config.json"), b"{}").unwrap();
+    let bundle = sign_model(&dir, cfg, &signer, &no_progress).unwrap();
+    model_signing::write_signature(&dir.join("model.sig"), &bundle).unwrap();
+    (tmp, dir, verifier)
+}
+
+fn with_signature(path: &Path, allow_symlinks: bool) -> (OpenedSignature, VerifyOptions) {
+    let opened = open_signature(path).unwrap();
+    let opts = VerifyOptions {
+        signature: Some(opened.location()),
+        allow_symlinks,
+        ..VerifyOptions::default()
+    };
+    (opened, opts)
+}
+
+fn added(err: Error) -> Vec<String> {
+    match err {
+        Error::Mismatch(report) => report.added,
+        other => panic!("expected a mismatch, got {other:?}"),
+    }
+}
+
+/// Leaving the signature out by file identity alone skipped every name sharing its inode: a
+/// hard link to the signature (whose JSON an attacker controls: unknown fields are accepted)
+/// verified as if it were not there. Only the signature's own path is left out.
+#[test]
+fn a_hard_link_to_the_signature_is_an_added_file() {
+    let (_tmp, dir, verifier) = signed_with_signature_inside(&HashingConfig::default());
+    let (opened, opts) = with_signature(&dir.join("model.sig"), false);
+    let ok = verify_model(&dir, &opened.bytes, &verifier, &opts, &no_progress);
+    assert!(ok.is_ok(), "{ok:?}");
+    fs::hard_link(dir.join("model.sig"), dir.join("generation_config.json")).unwrap();
+    let (opened, opts) = with_signature(&dir.join("model.sig"), false);
+    let err = verify(&dir, &opened.bytes, &verifier, &opts);
+    assert_eq!(added(err), ["generation_config.json"]);
+}
+
+/// The same with the signature kept outside the model and a link to it put inside.
+#[test]
+fn a_hard_link_to_a_signature_outside_the_model_is_an_added_file() {
+    let (_tmp, dir, verifier) = signed_with_signature_inside(&HashingConfig::default());
+    let outside = dir.parent().unwrap().join("model.sig");
+    fs::rename(dir.join("model.sig"), &outside).unwrap();
+    fs::hard_link(&outside, dir.join("chat_template.json")).unwrap();
+    let (opened, opts) = with_signature(&outside, false);
+    let err = verify(&dir, &opened.bytes, &verifier, &opts);
+    assert_eq!(added(err), ["chat_template.json"]);
+}
+
+/// With symlinks allowed, a symlink to the signature is a model file like any other.
+#[test]
+fn an_allowed_symlink_to_the_signature_is_an_added_file() {
+    let cfg = HashingConfig {
+        allow_symlinks: true,
+        ..HashingConfig::default()
+    };
+    let (_tmp, dir, verifier) = signed_with_signature_inside(&cfg);
+    std::os::unix::fs::symlink("model.sig", dir.join("tokenizer_config.json")).unwrap();
+    let (opened, opts) = with_signature(&dir.join("model.sig"), true);
+    let err = verify(&dir, &opened.bytes, &verifier, &opts);
+    assert_eq!(added(err), ["tokenizer_config.json"]);
+}
+
+/// The signature file is held open while the model is verified, so its inode cannot be reused:
+/// removing it and creating a model file (which on ext4 tends to get the freed inode) adds a
+/// file; and another file put at the signature's path is listed, not skipped.
+#[test]
+fn a_file_that_takes_the_signatures_place_or_inode_is_listed() {
+    let (_tmp, dir, verifier) = signed_with_signature_inside(&HashingConfig::default());
+    let sig = dir.join("model.sig");
+    let (opened, opts) = with_signature(&sig, false);
+    fs::remove_file(&sig).unwrap();
+    fs::write(dir.join("model-00002.safetensors"), b"new weights").unwrap();
+    let err = verify(&dir, &opened.bytes, &verifier, &opts);
+    assert_eq!(added(err), ["model-00002.safetensors"]);
+    fs::remove_file(dir.join("model-00002.safetensors")).unwrap();
+    fs::write(&sig, b"not the signature that was read").unwrap();
+    let err = verify(&dir, &opened.bytes, &verifier, &opts);
+    assert_eq!(added(err), ["model.sig"]);
+}
+
+/// A swap after the listing (the signature's path left out, then given another file) fails the
+/// verification instead of leaving an unlisted, unhashed file at that path.
+#[test]
+fn a_signature_replaced_after_the_listing_fails_the_verification() {
+    let (_tmp, dir, verifier) = signed_with_signature_inside(&HashingConfig::default());
+    let sig = dir.join("model.sig");
+    let (opened, opts) = with_signature(&sig, false);
+    let plan = plan_verification(&dir, &opened.bytes, &verifier, &opts).unwrap();
+    fs::remove_file(&sig).unwrap();
+    fs::write(&sig, b"a payload in place of the signature").unwrap();
+    let err = plan.verify_on_disk(&no_progress).unwrap_err();
+    assert!(
+        matches!(&err, Error::SignatureReplaced { path } if path == &sig),
+        "{err:?}"
+    );
+}
+
+/// With symlinks allowed, a link to a directory is not entered (as the reference's glob), so
+/// nothing behind it is covered: verifying reports it as added, with its target; signing
+/// refuses it. The reference skips it silently both ways (a `numpy` link in a model folder
+/// shadows the real package for a process started there).
+#[test]
+fn a_symlink_to_a_directory_is_reported_and_never_signed() {
+    let cfg = HashingConfig {
+        allow_symlinks: true,
+        ..HashingConfig::default()
+    };
+    let (tmp, dir, verifier) = signed_with_signature_inside(&cfg);
+    let package = tmp.path().join("attacker-package");
+    fs::create_dir_all(&package).unwrap();
+    fs::write(package.join("__init__.py"), b"import os").unwrap();
+    std::os::unix::fs::symlink(&package, dir.join("numpy")).unwrap();
+    let (opened, opts) = with_signature(&dir.join("model.sig"), true);
+    let err = verify(&dir, &opened.bytes, &verifier, &opts);
+    let Error::Mismatch(report) = err else {
+        panic!("expected a mismatch, got {err:?}")
+    };
+    assert_eq!(report.added, ["numpy"]);
+    assert_eq!(report.linked_directories.len(), 1);
+    assert_eq!(report.linked_directories[0].target, package);
+    assert!(
+        report.to_string().contains(&format!(
+            "added:   numpy (a symbolic link to the directory {}",
+            package.display()
+        )),
+        "{report}"
+    );
+    let err = sign(&dir, &cfg).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "Cannot sign '{}': it is a symbolic link to a directory ({}); expected files only, since the files behind the link would not be covered by the signature",
+            dir.join("numpy").display(),
+            package.display()
+        )
+    );
+}
+
+/// A verified file with a second name is named in the result, not skipped and not a failure.
+#[test]
+fn hard_linked_model_files_are_reported() {
+    let (tmp, dir, verifier) = signed_with_signature_inside(&HashingConfig::default());
+    fs::hard_link(dir.join("config.json"), tmp.path().join("elsewhere.json")).unwrap();
+    let (opened, opts) = with_signature(&dir.join("model.sig"), false);
+    let verified = verify_model(&dir, &opened.bytes, &verifier, &opts, &no_progress).unwrap();
+    assert_eq!(verified.hard_linked, [("config.json".to_string(), 2)]);
 }

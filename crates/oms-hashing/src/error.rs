@@ -23,6 +23,15 @@ pub enum HashError {
     )]
     NotFileOrDirectory { path: PathBuf },
 
+    /// A symbolic link to a directory inside the model: the walk does not enter it (like the
+    /// reference), so the files behind it could not be covered by a signature.
+    #[error(
+        "Cannot sign '{}': it is a symbolic link to a directory ({}); expected files only, since the files behind the link would not be covered by the signature",
+        path.display(),
+        target.display()
+    )]
+    LinkedDirectory { path: PathBuf, target: PathBuf },
+
     /// A file to sign whose path is not valid UTF-8; resource names must be UTF-8.
     #[error("Cannot use '{}': expected a UTF-8 file name, found bytes that are not UTF-8", path.display())]
     NonUtf8Name { path: PathBuf },

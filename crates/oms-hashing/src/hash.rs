@@ -7,9 +7,9 @@
 //! the idle threads' help: a long SHA-256/BLAKE2b stream (they read ahead for it, see
 //! `prefetch`) and a long BLAKE3 file (hashed as parallel subtrees, see `blake3_tree`).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{ErrorKind, Read};
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -23,7 +23,7 @@ use oms_format::statement::MAX_RESOURCES;
 use crate::blake3_tree;
 use crate::error::HashError;
 use crate::hasher::StreamHasher;
-use crate::identity::FileId;
+use crate::listed_file::{check_same_file, check_unchanged, open};
 use crate::options::HashOptions;
 use crate::prefetch::Prefetch;
 use crate::walk::ModelFile;
@@ -323,13 +323,15 @@ impl<'o> Reader<'o> {
         progress: &mut dyn FnMut(u64),
     ) -> Result<Vec<u8>, HashError> {
         let file = open(task.file)?;
+        // Before any read: a FIFO, device or other file put at the listed path is not read.
+        check_same_file(task.file, &file)?;
         let mut hashed = 0u64;
         let mut counted = |n: u64| {
             hashed = hashed.saturating_add(n);
             progress(n);
         };
         let digest = self.hash_open(task, &file, streams, &mut counted)?;
-        check_unchanged(task, &file, hashed)?;
+        check_unchanged(task.file, &file, hashed, task.weight())?;
         Ok(digest)
     }
 
@@ -446,61 +448,6 @@ impl Streams {
             stream.help();
             helped.push(stream);
         }
-    }
-}
-
-/// Opens a listed file for reading without blocking (if a FIFO replaced it, opening must not
-/// hang) and, unless it was listed through a link, without following a link at its place.
-fn open(file: &ModelFile) -> Result<File, HashError> {
-    let nofollow = if file.via_link { 0 } else { libc::O_NOFOLLOW };
-    OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | nofollow)
-        .open(&file.path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) && !file.via_link {
-                changed(file, "it is now a symbolic link".to_string())
-            } else {
-                HashError::io(&file.path, e)
-            }
-        })
-}
-
-/// After hashing: the open file is still the regular file listed, of the listed size, and
-/// exactly the task's bytes were read. Otherwise the digest describes something else.
-fn check_unchanged(task: &Task<'_>, file: &File, hashed: u64) -> Result<(), HashError> {
-    let listed = task.file;
-    let meta = file
-        .metadata()
-        .map_err(|e| HashError::io(&listed.path, e))?;
-    if !meta.is_file() {
-        return Err(changed(
-            listed,
-            "it is no longer a regular file".to_string(),
-        ));
-    }
-    if FileId::of(&meta) != listed.id {
-        return Err(changed(listed, "another file replaced it".to_string()));
-    }
-    if meta.len() != listed.len {
-        return Err(changed(
-            listed,
-            format!("its size went from {} to {} bytes", listed.len, meta.len()),
-        ));
-    }
-    if hashed != task.weight() {
-        return Err(changed(
-            listed,
-            format!("{hashed} bytes were read, expected {}", task.weight()),
-        ));
-    }
-    Ok(())
-}
-
-fn changed(file: &ModelFile, reason: String) -> HashError {
-    HashError::Changed {
-        path: file.path.clone(),
-        reason,
     }
 }
 

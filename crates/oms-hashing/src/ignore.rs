@@ -15,12 +15,19 @@ pub const GIT_DEFAULT_PATHS: [&str; 4] = [".git", ".gitattributes", ".github", "
 pub use oms_format::path::IgnorePathError as IgnoreRuleError;
 
 /// A set of ignored paths, each held normalized: `/`-separated components, no `.` or empty
-/// components (like pathlib, `./a//b/` is `a/b`); and files left out wherever they are,
-/// by identity (the signature file, as opened).
+/// components (like pathlib, `./a//b/` is `a/b`); and the signature file, left out at its own
+/// path only while that path holds the file that was read as the signature.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IgnoreRules {
     paths: BTreeSet<String>,
-    files: BTreeSet<FileId>,
+    signature: Option<SignatureEntry>,
+}
+
+/// The signature's place in the model: its relative path and the identity of the file read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SignatureEntry {
+    rel: String,
+    id: FileId,
 }
 
 impl IgnoreRules {
@@ -33,7 +40,7 @@ impl IgnoreRules {
     pub fn git_defaults() -> Self {
         Self {
             paths: GIT_DEFAULT_PATHS.iter().map(|p| p.to_string()).collect(),
-            files: BTreeSet::new(),
+            signature: None,
         }
     }
 
@@ -59,21 +66,31 @@ impl IgnoreRules {
         Ok(())
     }
 
-    /// Leaves out the file with this identity wherever the walk meets it (under any name,
-    /// through any link). It is not a path, so it is not recorded.
-    pub fn exclude_file(&mut self, id: FileId) {
-        self.files.insert(id);
+    /// Leaves out the signature file: the entry at the model-relative path `rel` (`/`-separated,
+    /// `.` for a single-file model), and only while it is the file with identity `id` (the one
+    /// read as the signature). Any other name for that file (a hard link, or an allowed
+    /// symlink) is listed like any file, so it shows up as added; and a different file put at
+    /// `rel` is listed too. It is not an ignore path, so it is not recorded.
+    pub fn exclude_signature(&mut self, rel: &str, id: FileId) {
+        self.signature = Some(SignatureEntry {
+            rel: rel.to_string(),
+            id,
+        });
     }
 
-    /// Whether the file described by `meta` is left out by identity.
-    pub(crate) fn excludes(&self, meta: &Metadata) -> bool {
-        !self.files.is_empty() && self.files.contains(&FileId::of(meta))
+    /// Whether the entry at `rel` described by `meta` is the signature file left out.
+    pub(crate) fn excludes(&self, rel: Option<&str>, meta: &Metadata) -> bool {
+        self.signature
+            .as_ref()
+            .is_some_and(|s| rel == Some(s.rel.as_str()) && s.id == FileId::of(meta))
     }
 
-    /// Adds every path and file of `other`.
+    /// Adds every path of `other` (and its signature entry, if this has none).
     pub fn extend(&mut self, other: &IgnoreRules) {
         self.paths.extend(other.paths.iter().cloned());
-        self.files.extend(other.files.iter().copied());
+        if self.signature.is_none() {
+            self.signature.clone_from(&other.signature);
+        }
     }
 
     /// The ignore path that leaves out the `/`-separated relative path `rel`, if any.

@@ -42,6 +42,7 @@ mod hash;
 mod hasher;
 mod identity;
 mod ignore;
+mod listed_file;
 mod named;
 mod options;
 mod prefetch;
@@ -57,10 +58,11 @@ pub use hash::{hash_files, hash_files_observed, resource_names, total_len, HashO
 pub use hasher::digest_bytes;
 pub use identity::FileId;
 pub use ignore::{IgnoreRuleError, IgnoreRules, GIT_DEFAULT_PATHS};
+pub use listed_file::read_listed;
 pub use named::{hash_named, hash_named_with, list_named};
 pub use options::HashOptions;
 pub use resolve::{model_relative_path, resolve_non_strict, MAX_SYMLINKS};
-pub use walk::{list_files, ModelFile};
+pub use walk::{list_files, list_model, LinkedDirectory, ModelFile, ModelListing};
 
 /// Lists the model's files ([`list_files`]) and hashes them ([`hash_files`]), both on one pool
 /// of `opts.workers` threads.

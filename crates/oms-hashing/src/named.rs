@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::fs::{self, Metadata};
 use std::io::ErrorKind;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use oms_format::manifest::{validate_resource_path, Resource};
@@ -78,7 +79,7 @@ pub fn list_named(
         }
         match lookup(model_path, name, allow_symlinks)? {
             Some((path, meta, via_link)) if meta.is_file() => {
-                if ignore.excludes(&meta) {
+                if ignore.excludes(Some(name), &meta) {
                     continue;
                 }
                 files.push(ModelFile {
@@ -86,6 +87,7 @@ pub fn list_named(
                     path,
                     len: meta.len(),
                     id: FileId::of(&meta),
+                    links: meta.nlink(),
                     via_link,
                 });
             }

@@ -5,6 +5,7 @@
 
 use std::ffi::OsString;
 use std::fs::{self, DirEntry, FileType};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use oms_format::path::check_file_name;
@@ -25,12 +26,52 @@ pub struct ModelFile {
     pub len: u64,
     /// The file listed (device and inode): hashing checks it still reads this file.
     pub id: FileId,
+    /// Its hard link count when listed. More than one means the same bytes have another name,
+    /// possibly outside the model, through which they can be changed: worth reporting.
+    pub links: u64,
     /// Whether it was reached through a symlink (allowed). Otherwise it is opened without
     /// following links, so a file swapped for a link after listing is refused.
     pub via_link: bool,
 }
 
-/// Lists the files of the model at `model_path` (a directory, or a single file named `.`).
+/// A symbolic link to a directory inside the model (met only when symlinks are allowed).
+/// Like the reference's glob, the walk does not enter it, so nothing below it would be
+/// covered by a signature: signing refuses it and verifying reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedDirectory {
+    /// Its path relative to the model root, `/`-separated (lossy for a non-UTF-8 name).
+    pub name: String,
+    /// Where it points, as the link says.
+    pub target: PathBuf,
+}
+
+/// What [`list_model`] finds: the files to hash and the linked directories not entered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelListing {
+    pub files: Vec<ModelFile>,
+    pub linked_directories: Vec<LinkedDirectory>,
+}
+
+/// Lists the files of the model at `model_path` (a directory, or a single file named `.`), for
+/// signing: a symbolic link to a directory (met only when symlinks are allowed) is refused,
+/// since the files behind it could not be covered by the signature. See [`list_model`].
+pub fn list_files(
+    model_path: &Path,
+    allow_symlinks: bool,
+    ignore: &IgnoreRules,
+) -> Result<Vec<ModelFile>, HashError> {
+    let listing = list_model(model_path, allow_symlinks, ignore)?;
+    match listing.linked_directories.into_iter().next() {
+        Some(link) => Err(HashError::LinkedDirectory {
+            path: model_path.join(&link.name),
+            target: link.target,
+        }),
+        None => Ok(listing.files),
+    }
+}
+
+/// Lists the files of the model at `model_path` (a directory, or a single file named `.`),
+/// and the symbolic links to directories it does not enter.
 ///
 /// Directories are never entered through a symlink, whatever `allow_symlinks` says; with it, a
 /// link to a file is kept under the link's own name. Ignored directories are not entered.
@@ -40,36 +81,40 @@ pub struct ModelFile {
 /// Unlike the reference, which silently skips a directory it may not list, an unreadable
 /// directory is an error. Also unlike it, an ignored symlink is refused unless symlinks are
 /// allowed (as 1.1.1 does), a file name a verifier would refuse (see [`oms_format::path`])
-/// is refused here, and files excluded by identity ([`IgnoreRules::exclude_file`]) are left
-/// out under any name.
-pub fn list_files(
+/// is refused here, a linked directory is returned rather than skipped unseen, and the
+/// signature file ([`IgnoreRules::exclude_signature`]) is left out only at its own path.
+pub fn list_model(
     model_path: &Path,
     allow_symlinks: bool,
     ignore: &IgnoreRules,
-) -> Result<Vec<ModelFile>, HashError> {
+) -> Result<ModelListing, HashError> {
     let model_path = &normalized_root(model_path);
     let (root_meta, via_link) = checked_metadata(model_path, allow_symlinks)?;
     if root_meta.is_file() {
-        if ignore.excludes(&root_meta) {
-            return Ok(Vec::new());
+        if ignore.excludes(Some("."), &root_meta) {
+            return Ok(ModelListing::default());
         }
-        return Ok(vec![ModelFile {
-            name: ".".to_string(),
-            path: model_path.clone(),
-            len: root_meta.len(),
-            id: FileId::of(&root_meta),
-            via_link,
-        }]);
+        return Ok(ModelListing {
+            files: vec![ModelFile {
+                name: ".".to_string(),
+                path: model_path.clone(),
+                len: root_meta.len(),
+                id: FileId::of(&root_meta),
+                links: root_meta.nlink(),
+                via_link,
+            }],
+            linked_directories: Vec::new(),
+        });
     }
     // Breadth first, one level at a time, the directories of a level listed in parallel (on
     // the current rayon pool). The order of files and of errors depends only on the tree.
-    let mut files = Vec::new();
+    let mut listing = ModelListing::default();
     let mut level = vec![Dir {
         path: model_path.clone(),
         rel: Some(String::new()),
     }];
     while !level.is_empty() {
-        let listings: Vec<Result<Listing, HashError>> = if level.len() > 1 {
+        let listings: Vec<Result<DirListing, HashError>> = if level.len() > 1 {
             level
                 .par_iter()
                 .map(|dir| list_dir(dir, allow_symlinks, ignore))
@@ -81,14 +126,17 @@ pub fn list_files(
                 .collect()
         };
         let mut next = Vec::new();
-        for listing in listings {
-            let listing = listing?;
-            files.extend(listing.files);
-            next.extend(listing.subdirs);
+        for dir_listing in listings {
+            let dir_listing = dir_listing?;
+            listing.files.extend(dir_listing.files);
+            listing
+                .linked_directories
+                .extend(dir_listing.linked_directories);
+            next.extend(dir_listing.subdirs);
         }
         level = next;
     }
-    Ok(files)
+    Ok(listing)
 }
 
 /// A directory to list, with its path relative to the model root (`None` below a directory
@@ -98,15 +146,21 @@ struct Dir {
     rel: Option<String>,
 }
 
-struct Listing {
+struct DirListing {
     files: Vec<ModelFile>,
+    linked_directories: Vec<LinkedDirectory>,
     subdirs: Vec<Dir>,
 }
 
 /// One directory's entries, each ignored, checked, kept or queued in name order.
-fn list_dir(dir: &Dir, allow_symlinks: bool, ignore: &IgnoreRules) -> Result<Listing, HashError> {
-    let mut listing = Listing {
+fn list_dir(
+    dir: &Dir,
+    allow_symlinks: bool,
+    ignore: &IgnoreRules,
+) -> Result<DirListing, HashError> {
+    let mut listing = DirListing {
         files: Vec::new(),
+        linked_directories: Vec::new(),
         subdirs: Vec::new(),
     };
     for (name, file_type, entry) in sorted_entries(&dir.path)? {
@@ -129,7 +183,12 @@ fn list_dir(dir: &Dir, allow_symlinks: bool, ignore: &IgnoreRules) -> Result<Lis
         let meta = if via_link {
             let (target, _) = checked_metadata(&path, allow_symlinks)?;
             if !target.is_file() {
-                continue; // a link to a directory: like glob, do not enter it
+                // A link to a directory: like glob, do not enter it, but say it is there.
+                listing.linked_directories.push(LinkedDirectory {
+                    name: rel.unwrap_or_else(|| path.to_string_lossy().into_owned()),
+                    target: fs::read_link(&path).map_err(|e| HashError::io(&path, e))?,
+                });
+                continue;
             }
             target
         } else if file_type.is_dir() {
@@ -143,7 +202,7 @@ fn list_dir(dir: &Dir, allow_symlinks: bool, ignore: &IgnoreRules) -> Result<Lis
         } else {
             return Err(HashError::NotFileOrDirectory { path });
         };
-        if ignore.excludes(&meta) {
+        if ignore.excludes(rel.as_deref(), &meta) {
             continue;
         }
         let Some(name) = rel else {
@@ -158,6 +217,7 @@ fn list_dir(dir: &Dir, allow_symlinks: bool, ignore: &IgnoreRules) -> Result<Lis
             path,
             len: meta.len(),
             id: FileId::of(&meta),
+            links: meta.nlink(),
             via_link,
         });
     }

@@ -64,6 +64,7 @@ fn model_files_carry_path_and_size() {
             path: tmp.path().join("a/b.bin"),
             len: 5,
             id: oms_hashing::FileId::of(&fs::metadata(tmp.path().join("a/b.bin")).unwrap()),
+            links: 1,
             via_link: false,
         }]
     );

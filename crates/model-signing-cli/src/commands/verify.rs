@@ -100,18 +100,32 @@ fn run_scanning(method: &VerifyMethod) -> Status {
 pub fn execute(method: &VerifyMethod, progress: &dyn Progress) -> Result<VerifiedModel, Error> {
     let common = method.common();
     let verifier = verifier(method)?;
-    let (bundle, signature_file) = model_signing::read_signature_file(&common.signature)?;
+    let signature = model_signing::open_signature(&common.signature)?;
+    let links = signature.location().links();
+    if links > 1 {
+        tracing::info!(
+            "note: the signature {} has {links} hard links: its bytes also have another name",
+            common.signature.display()
+        );
+    }
     let options = VerifyOptions {
-        signature_file: Some(signature_file),
+        signature: Some(signature.location()),
         ..options(common)?
     };
-    verify_model(
+    let verified = verify_model(
         &common.model.model_path,
-        &bundle,
+        &signature.bytes,
         verifier.as_ref(),
         &options,
         progress,
-    )
+    )?;
+    for (name, links) in &verified.hard_linked {
+        tracing::info!(
+            "note: {} has {links} hard links: its bytes can also be changed through another name",
+            model_signing::escape_controls(name)
+        );
+    }
+    Ok(verified)
 }
 
 /// Prints the outcome: the reference's lines for text, the report on stdout for JSON.
@@ -175,17 +189,19 @@ fn verifier(method: &VerifyMethod) -> Result<Box<dyn BundleVerifier>, Error> {
     })
 }
 
-/// The options from the command line. The signature file is left out of the model by its
-/// identity once opened (see [`execute`]), not by its path.
+/// The options from the command line. The signature file is added once opened (see
+/// [`execute`]): left out of the model at its path while it is the file read.
 pub fn options(common: &VerifyCommon) -> Result<VerifyOptions, Error> {
     let model = &common.model;
     Ok(VerifyOptions {
         extra_ignore_paths: cli_ignore_paths(&model.model_path, &model.ignore_paths, None)?,
         ignore_git_paths: model.ignore_git_paths(),
         allow_symlinks: model.allow_symlinks,
+        allow_symlinks_as_signed: false,
         ignore_unsigned_files: common.ignore_unsigned_files,
         workers: common.workers,
-        signature_file: None,
+        signature: None,
+        hashing_override: None,
     })
 }
 
@@ -246,6 +262,7 @@ mod tests {
                 "added": ["new"],
                 "missing": [],
                 "ignored": [],
+                "linked_directories": [],
                 "changed": [{
                     "name": "w",
                     "expected": {"algorithm": "sha256", "digest": "01"},

@@ -4,17 +4,16 @@
 use std::path::{Path, PathBuf};
 
 use model_signing::{
-    hash_contents, verify_signature, Error as CoreError, HashingConfig, Manifest, Method, Progress,
-    VerificationReport,
+    HashingConfig, Manifest, Method, Progress, VerificationPlan, VerifiedModel, VerifyOptions,
 };
 use oms_format::Resource;
-use oms_hashing::{HashOptions, IgnoreRules, ModelFile};
+use oms_hashing::{HashOptions, IgnoreRules};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rayon::prelude::*;
 
 use crate::buffers::{Target, UninitBytes};
-use crate::errors::{error, from_core, io_error, kind};
+use crate::errors::{error, from_core, kind};
 use crate::progress::PyProgress;
 use crate::spec::{HashingSpec, SignerSpec, VerifierSpec};
 
@@ -84,6 +83,7 @@ pub(crate) fn sign(
 }
 
 /// Verifies a model; returns `{"signer": str, "warnings": [str]}` or raises `_core.Error`.
+/// The library's one verification plan: the file lists are compared before any file is read.
 #[pyfunction]
 #[pyo3(signature = (model_path, signature_path, verifier, hashing=None, ignore_unsigned_files=false, progress=None))]
 pub(crate) fn verify(
@@ -96,7 +96,7 @@ pub(crate) fn verify(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Py<PyDict>> {
     let progress = PyProgress::new(progress);
-    let (signer, warnings) = py.allow_threads(|| -> PyResult<(String, Vec<String>)> {
+    let verified = py.allow_threads(|| -> PyResult<VerifiedModel> {
         let plan = plan(
             &model_path,
             &signature_path,
@@ -104,19 +104,17 @@ pub(crate) fn verify(
             hashing.as_ref(),
             ignore_unsigned_files,
         )?;
-        progress.start(plan.files.iter().map(|f| f.len).sum());
-        let actual = oms_hashing::hash_files(&plan.files, &plan.hash, &|b| progress.advance(b))
-            .map_err(|e| from_core(e.into()))?;
-        check(&plan, &actual)?;
-        Ok((plan.signer, plan.warnings))
+        plan.verify_on_disk(&progress).map_err(from_core)
     })?;
     progress.finish()?;
-    info(py, signer, warnings)
+    info(py, &verified)
 }
 
 /// Reads every file of the model once, verifies the signature against the digests of those
 /// very bytes, and only then returns them: `{resource path: bytes}` (`.` for a single file).
-/// The files are read in parallel straight into the `bytes` objects that are returned.
+/// The file lists are compared before anything is read; each file is read once, straight into
+/// the `bytes` object that is returned, opened as the walk listed it (no link followed unless
+/// listed through one, nothing read from a FIFO or device, the same file before and after).
 #[pyfunction]
 #[pyo3(signature = (model_path, signature_path, verifier, hashing=None, ignore_unsigned_files=false, progress=None, scan=false, scan_allow_unknown=false))]
 #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one to one
@@ -132,7 +130,7 @@ pub(crate) fn read_verified(
     scan_allow_unknown: bool,
 ) -> PyResult<(Py<PyDict>, Py<PyDict>)> {
     let progress = PyProgress::new(progress);
-    let plan = py.allow_threads(|| -> PyResult<Plan> {
+    let plan = py.allow_threads(|| -> PyResult<VerificationPlan> {
         let plan = plan(
             &model_path,
             &signature_path,
@@ -140,48 +138,44 @@ pub(crate) fn read_verified(
             hashing.as_ref(),
             ignore_unsigned_files,
         )?;
-        progress.start(plan.files.iter().map(|f| f.len).sum());
+        progress.start(oms_hashing::total_len(plan.files()));
         Ok(plan)
     })?;
     let buffers = plan
-        .files
+        .files()
         .iter()
         .map(|f| UninitBytes::new(py, f.len))
         .collect::<PyResult<Vec<_>>>()?;
     let targets: Vec<&Target> = buffers.iter().map(UninitBytes::target).collect();
     py.allow_threads(|| -> PyResult<()> {
-        plan.files
+        plan.files()
             .par_iter()
             .zip(targets.par_iter())
             .try_for_each(|(f, target)| {
-                target.fill_from(&f.path)?;
+                target.fill_from(f)?;
                 progress.advance(f.len);
                 Ok::<(), PyErr>(())
             })
     })?;
-    let contents: Vec<(String, &[u8])> = plan
-        .files
+    let names: Vec<String> = plan.files().iter().map(|f| f.name.clone()).collect();
+    let contents: Vec<(String, &[u8])> = names
         .iter()
         .zip(&buffers)
-        .map(|(f, b)| (f.name.clone(), b.object.as_bytes()))
+        .map(|(name, b)| (name.clone(), b.object.as_bytes()))
         .collect();
-    py.allow_threads(|| {
-        let actual = hash_contents(&contents, plan.hash.method, plan.hash.algorithm);
-        check(&plan, &actual)?;
+    let verified = py.allow_threads(|| {
+        let verified = plan.verify_contents(&contents).map_err(from_core)?;
         if scan {
             scan_contents(&contents, scan_allow_unknown)?;
         }
-        Ok::<(), PyErr>(())
+        Ok::<VerifiedModel, PyErr>(verified)
     })?;
     progress.finish()?;
     let out = PyDict::new(py);
-    for (f, b) in plan.files.iter().zip(buffers) {
-        out.set_item(&f.name, b.object)?;
+    for (name, b) in names.iter().zip(buffers) {
+        out.set_item(name, b.object)?;
     }
-    Ok((
-        out.unbind(),
-        info(py, plan.signer.clone(), plan.warnings.clone())?,
-    ))
+    Ok((out.unbind(), info(py, &verified)?))
 }
 
 /// Scans the verified bytes themselves (not the files again); the error names every file that
@@ -213,9 +207,10 @@ fn scan_contents(contents: &[(String, &[u8])], allow_unknown: bool) -> PyResult<
     ))
 }
 
-fn info(py: Python<'_>, signer: String, warnings: Vec<String>) -> PyResult<Py<PyDict>> {
+fn info(py: Python<'_>, verified: &VerifiedModel) -> PyResult<Py<PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("signer", signer)?;
+    d.set_item("signer", &verified.signer)?;
+    let warnings: Vec<String> = verified.warnings.iter().map(ToString::to_string).collect();
     d.set_item("warnings", warnings)?;
     Ok(d.unbind())
 }
@@ -283,71 +278,37 @@ fn digest_named(
         .map_err(|e| from_core(e.into()))
 }
 
-/// What a verification will hash and compare against.
-struct Plan {
-    expected: Manifest,
-    signer: String,
-    warnings: Vec<String>,
-    files: Vec<ModelFile>,
-    hash: HashOptions,
-}
-
-/// Checks the signature, then lists the files to hash the way the reference's
-/// `verifying.Config.verify` would: with the hashing configuration the caller set, or else the
-/// one the signature records; the signature's ignore paths added either way.
+/// Checks the signature, then lists the model's files and compares the list with the signed
+/// one, the way the reference's `verifying.Config.verify` would hash: with the hashing
+/// configuration the caller set, or else the one the signature records; the signature's ignore
+/// paths added either way. Nothing is read from the model yet.
 fn plan(
     model: &Path,
     signature: &Path,
     verifier: &VerifierSpec,
     hashing: Option<&HashingSpec>,
     ignore_unsigned: bool,
-) -> PyResult<Plan> {
-    let bundle = std::fs::read(signature).map_err(|e| io_error(signature, &e))?;
+) -> PyResult<VerificationPlan> {
+    let signature = model_signing::open_signature(signature).map_err(from_core)?;
     let verifier = verifier.build()?;
-    let verified = verify_signature(&bundle, verifier.as_ref()).map_err(from_core)?;
-    let ser = &verified.manifest.serialization;
-    let mut ignores = ser.ignore_paths.clone();
-    let (method, algorithm, allow_symlinks, git, workers) = match hashing {
-        Some(h) => {
-            ignores.extend(h.ignore_paths.iter().cloned());
-            (
-                h.method()?,
-                h.algorithm()?,
-                h.allow_symlinks,
-                h.ignore_git_paths,
-                h.max_workers,
-            )
-        }
-        None => (ser.method, ser.hash_type, ser.allow_symlinks, true, None),
-    };
-    let rules = ignore_rules(&ignores, git)?;
-    let files = if ignore_unsigned {
-        let names = model_signing::signed_paths(&verified.manifest);
-        oms_hashing::list_named(model, &names, allow_symlinks, &rules)
-            .map_err(|e| from_core(e.into()))?
-            .0
-    } else {
-        oms_hashing::list_files(model, allow_symlinks, &rules).map_err(|e| from_core(e.into()))?
-    };
-    Ok(Plan {
-        expected: verified.manifest,
-        signer: verified.signer,
-        warnings: verified.warnings.iter().map(ToString::to_string).collect(),
-        files,
-        hash: HashOptions {
-            method,
-            algorithm,
-            workers,
+    let options = match hashing {
+        Some(h) => VerifyOptions {
+            extra_ignore_paths: h.ignore_paths.clone(),
+            ignore_git_paths: h.ignore_git_paths,
+            allow_symlinks: h.allow_symlinks,
+            ignore_unsigned_files: ignore_unsigned,
+            hashing_override: Some((h.method()?, h.algorithm()?)),
+            workers: h.max_workers,
+            ..VerifyOptions::default()
         },
-    })
-}
-
-fn check(plan: &Plan, actual: &[Resource]) -> PyResult<()> {
-    let method = plan.hash.effective_method();
-    let report = VerificationReport::compare(&plan.expected.resources, actual, method);
-    if report.is_match() {
-        Ok(())
-    } else {
-        Err(from_core(CoreError::Mismatch(Box::new(report))))
-    }
+        None => VerifyOptions {
+            allow_symlinks_as_signed: true,
+            ignore_unsigned_files: ignore_unsigned,
+            ..VerifyOptions::default()
+        },
+    };
+    // Like the reference's library API, the signature is not left out of the model: a
+    // signature kept inside the model shows up as an added file.
+    model_signing::plan_verification(model, &signature.bytes, verifier.as_ref(), &options)
+        .map_err(from_core)
 }

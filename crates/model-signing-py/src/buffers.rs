@@ -1,14 +1,13 @@
 //! Python `bytes` objects that Rust threads fill without the GIL, so a model's files are read
 //! straight into the objects handed to Python: no copy, no zero-filling, reads in parallel.
 
-use std::io::Read;
-use std::path::Path;
+use oms_hashing::ModelFile;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use pyo3::{ffi, PyErr};
 
-use crate::errors::{error, io_error, kind};
+use crate::errors::{error, kind};
 
 /// A fresh `bytes` object of a given length whose contents are not yet written, and where to
 /// write them.
@@ -64,26 +63,13 @@ impl<'py> UninitBytes<'py> {
 }
 
 impl Target {
-    /// Fills the buffer with the first `len` bytes of the file at `path`; a file now shorter
-    /// than when it was listed is an error.
-    pub(crate) fn fill_from(&self, path: &Path) -> PyResult<()> {
+    /// Fills the buffer with the listed file's bytes, read once as the walk listed it (see
+    /// [`oms_hashing::read_listed`]): a file that changed, was replaced (by another file, a
+    /// link, a FIFO or a device) or no longer has its listed size is an error.
+    pub(crate) fn fill_from(&self, listed: &ModelFile) -> PyResult<()> {
         // SAFETY: see `unsafe impl Send for Target`: this thread is the only writer, nothing
         // reads the buffer before the fill returns, and `len` is the buffer's size.
         let buf = unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) };
-        let mut file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-        file.read_exact(buf).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                error(
-                    kind::VALUE,
-                    format!(
-                        "{} changed while it was read: it has fewer than the {} bytes listed",
-                        path.display(),
-                        self.len
-                    ),
-                )
-            } else {
-                io_error(path, &e)
-            }
-        })
+        oms_hashing::read_listed(listed, buf).map_err(|e| error(kind::VALUE, e.to_string()))
     }
 }

@@ -41,10 +41,6 @@ fn io_kind(e: &std::io::Error) -> &'static str {
     }
 }
 
-pub(crate) fn io_error(path: &std::path::Path, e: &std::io::Error) -> PyErr {
-    error(io_kind(e), format!("cannot read {}: {e}", path.display()))
-}
-
 fn verify_kind(e: &VerifyError) -> &'static str {
     match e {
         VerifyError::BadSignature { .. } => kind::INVALID_SIGNATURE,

@@ -190,3 +190,66 @@ def test_scan_passes_a_model_of_weights_and_text(model, tmp_path, ec_keys):
     assert got == on_disk(model)
     tensors = ours.load_verified_safetensors(model, sig, key_verifier(pub), scan=True)
     assert list(tensors["w"]) == [0.0, 1.0, 2.0, 3.0]
+
+
+# The verifier's plan (issue: the Python path read before it checked): the file lists are
+# compared before any file is read, the signature is read bounded and only if it is a regular
+# file, and a file is never read through a blocking open.
+
+def _sparse(path, size):
+    with open(path, "wb") as f:
+        f.truncate(size)
+
+
+@pytest.mark.parametrize("call", ["verify", "read_verified"])
+def test_an_added_huge_file_is_refused_before_anything_is_read(model, tmp_path, ec_keys, call):
+    """A 64 GiB sparse file added to the model: before, `read_verified` allocated a bytes
+    object for it (MemoryError, or the process killed) and `verify()` hashed it in full."""
+    priv, pub = ec_keys
+    sig = tmp_path / "model.sig"
+    sign_with_ref(model, sig, priv)
+    _sparse(model / "huge.bin", 64 << 30)
+    with pytest.raises(ValueError, match="Signature mismatch") as raised:
+        if call == "verify":
+            key_verifier(pub).verify(model, sig)
+        else:
+            ours.read_verified(model, sig, key_verifier(pub))
+    message = str(raised.value)
+    assert "huge.bin" in message
+    assert "the file lists differ, so contents were not compared" in message
+
+
+def test_a_signature_over_the_size_limit_is_refused_without_reading_it(model, tmp_path, ec_keys):
+    """A 3 GiB sparse signature: before, it was read whole (3 GiB of memory) first."""
+    _, pub = ec_keys
+    sig = tmp_path / "model.sig"
+    _sparse(sig, 3 << 30)
+    with pytest.raises(ValueError, match="the most a signature file may hold"):
+        key_verifier(pub).verify(model, sig)
+    with pytest.raises(ValueError, match="the most a signature file may hold"):
+        ours.read_verified(model, sig, key_verifier(pub))
+
+
+def test_a_fifo_as_the_signature_is_refused_at_once(model, tmp_path, ec_keys):
+    """Opening a FIFO nobody writes to blocks forever; the verifier must refuse it."""
+    import os
+    import threading
+
+    _, pub = ec_keys
+    sig = tmp_path / "model.sig"
+    os.mkfifo(sig)
+    outcome = []
+
+    def run():
+        try:
+            key_verifier(pub).verify(model, sig)
+            outcome.append("verified")
+        except Exception as e:  # noqa: BLE001 - the test inspects whatever was raised
+            outcome.append(e)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert outcome, "verify() hung on a FIFO signature"
+    assert isinstance(outcome[0], ValueError), outcome
+    assert "is a FIFO (named pipe): expected a regular file holding a signature" in str(outcome[0])

@@ -77,7 +77,6 @@ serial = serial
 default_md = sha256
 policy = policy_any
 unique_subject = no
-email_in_dn = no
 copy_extensions = none
 [policy_any]
 commonName = supplied
@@ -100,6 +99,22 @@ pub struct Pki {
     pub dir: tempfile::TempDir,
 }
 
+/// The certificate to issue: its file stem, its subject (`openssl req -subj`, `+` joins a
+/// multi-valued RDN) and its key.
+pub struct Who<'a> {
+    pub stem: &'a str,
+    pub subject: &'a str,
+    pub key: Key<'a>,
+}
+
+pub enum Key<'a> {
+    /// A new key of this algorithm (see [`genpkey`]).
+    New(&'a str),
+    /// The key already saved under this file stem.
+    Of(&'a str),
+}
+
+#[derive(Clone)]
 pub struct Issued {
     pub der: Vec<u8>,
     pub key: PathBuf,
@@ -129,16 +144,53 @@ impl Pki {
         ext: &str,
         dates: (&str, &str),
     ) -> Issued {
-        let dir = self.path();
         let stem = cn.replace(' ', "_");
-        let key = genpkey(dir, &stem, alg);
-        let key_file = format!("{stem}.key");
+        let subject = format!("/CN={cn}");
+        let who = Who {
+            stem: &stem,
+            subject: &subject,
+            key: Key::New(alg),
+        };
+        self.issue_as(
+            &who,
+            issuer.map(|i| i.replace(' ', "_")).as_deref(),
+            ext,
+            dates,
+        )
+    }
+
+    /// Issues `who` signed by the certificate and key saved under the file stem `issuer` (or
+    /// self-signed), with `ext` as the extension section (text after it may add the sections
+    /// it refers to) and `dates` as (notBefore, notAfter). The subject is kept as requested.
+    pub fn issue_as(
+        &self,
+        who: &Who,
+        issuer: Option<&str>,
+        ext: &str,
+        dates: (&str, &str),
+    ) -> Issued {
+        let dir = self.path();
+        let stem = who.stem;
+        let key = match who.key {
+            Key::New(alg) => genpkey(dir, stem, alg),
+            Key::Of(other) => dir.join(format!("{other}.key")),
+        };
+        let key_file = key.file_name().unwrap().to_str().unwrap().to_string();
         let csr = format!("{stem}.csr");
-        let subj = format!("/CN={cn}");
         openssl(
             dir,
             &[
-                "req", "-new", "-config", "ca.cnf", "-key", &key_file, "-subj", &subj, "-out", &csr,
+                "req",
+                "-new",
+                "-config",
+                "ca.cnf",
+                "-key",
+                &key_file,
+                "-subj",
+                who.subject,
+                "-multivalue-rdn",
+                "-out",
+                &csr,
             ],
         );
         let ext_file = format!("{stem}.ext");
@@ -149,6 +201,7 @@ impl Pki {
             "-batch",
             "-config",
             "ca.cnf",
+            "-preserveDN",
             "-in",
             &csr,
             "-out",
@@ -168,16 +221,16 @@ impl Pki {
         match issuer {
             None => args.extend(["-selfsign", "-keyfile", &key_file]),
             Some(name) => {
-                let name = name.replace(' ', "_");
                 issuer_key = format!("{name}.key");
                 issuer_cert = format!("{name}.pem");
                 args.extend(["-keyfile", &issuer_key, "-cert", &issuer_cert]);
             }
         }
         openssl(dir, &args);
-        let der = openssl(dir, &["x509", "-in", &pem, "-outform", "DER"]);
+        let pem_bytes = std::fs::read(dir.join(&pem)).unwrap();
+        let mut ders = oms_keys::certificate::parse_pem_certificates(&pem_bytes).unwrap();
         Issued {
-            der,
+            der: ders.remove(0),
             key,
             pem_path: dir.join(pem),
         }

@@ -36,6 +36,15 @@ impl Constrained {
     /// `constraint` is OpenSSL config text (`permitted;email:@partner.example`); `sections`
     /// holds the config sections it refers to (`dirName:...`).
     fn new(constraint: &str, sections: &str) -> Self {
+        Self::with_extension("nameConstraints", constraint, sections)
+    }
+
+    /// Constraints given as the DER of the extension's value, in hex.
+    fn der(hex: &str) -> Self {
+        Self::with_extension("2.5.29.30", &format!("DER:{hex}"), "")
+    }
+
+    fn with_extension(extension: &str, value: &str, sections: &str) -> Self {
         let pki = Pki::new();
         let root = pki.issue("Test Root", "P-256", None, ROOT_EXT, WIDE);
         genpkey(pki.path(), LEAF_KEY, "P-256");
@@ -48,7 +57,7 @@ impl Constrained {
                     ("Plain_CA", "/CN=Plain CA")
                 };
                 let flag = if critical { "critical," } else { "" };
-                let ext = format!("{CA_EXT}nameConstraints={flag}{constraint}\n{sections}");
+                let ext = format!("{CA_EXT}{extension}={flag}{value}\n{sections}");
                 let who = Who {
                     stem,
                     subject,
@@ -95,6 +104,21 @@ impl Constrained {
         }
         errors
     }
+
+    /// Where we deliberately depart from OpenSSL: issues the leaf under both CAs and returns,
+    /// for each, our error (we must refuse) and OpenSSL's verdict.
+    fn departure(&mut self, subject: &str, extra: &str) -> Vec<(CertError, Result<(), String>)> {
+        let cas = self.cas.clone();
+        let mut verdicts = Vec::new();
+        for (_, stem, ca) in cas {
+            let leaf = self.leaf(&stem, subject, extra);
+            let chain = [leaf.der.clone(), ca.der.clone()];
+            let ours = verify_chain(&chain, std::slice::from_ref(&self.root.der));
+            let theirs = openssl_verify(&self.pki, &self.root, &[&ca], &leaf);
+            verdicts.push((ours.unwrap_err(), theirs));
+        }
+        verdicts
+    }
 }
 
 /// Verifies `leaf` through `intermediates` to `root` with `verify_chain` and with `openssl
@@ -124,6 +148,7 @@ fn verify_both(
                     | CertError::NameExcluded { .. }
                     | CertError::UnsupportedNameConstraint { .. }
                     | CertError::UnsupportedNameSyntax { .. }
+                    | CertError::InvalidNameSubtree { .. }
             ),
             "{what}: refused for another reason: {e}"
         );
@@ -357,6 +382,83 @@ fn unsupported_forms_fail_closed() {
     );
     pki.case("/CN=Leaf", &san("email:release@corp.example"), true);
     pki.case("/CN=Leaf", "", true);
+}
+
+#[test]
+fn registered_ids_fail_closed_like_openssl() {
+    let mut pki = Constrained::new("excluded;RID:1.2.3.4", "");
+    pki.case("/CN=Leaf", &san("RID:1.2.3.5"), false);
+    pki.case("/CN=Leaf", &san("DNS:corp.example"), true);
+}
+
+/// An SmtpUTF8Mailbox (RFC 8398) is a mailbox: OpenSSL matches it against rfc822Name subtrees;
+/// we do not match internationalized mailboxes and refuse instead, even where OpenSSL accepts.
+#[test]
+fn smtp_utf8_mailboxes_under_email_constraints_are_refused() {
+    let mut pki = Constrained::new("permitted;email:partner.example", "");
+    let mailbox = san("otherName:1.3.6.1.5.5.7.8.9;UTF8:release@partner.example");
+    for (ours, openssl) in pki.departure("/CN=Leaf", &mailbox) {
+        assert!(
+            matches!(
+                &ours,
+                CertError::UnsupportedNameConstraint {
+                    form: "rfc822Name",
+                    ..
+                }
+            ),
+            "{ours:?}"
+        );
+        assert_eq!(openssl, Ok(()));
+    }
+    // Without email constraints it is not looked at.
+    let mut pki = Constrained::new("permitted;DNS:corp.example", "");
+    pki.case("/CN=Leaf", &mailbox, true);
+}
+
+/// An x400Address subjectAltName is no obstacle where no subtree constrains that form.
+#[test]
+fn x400_alt_names_are_read_past() {
+    let mut pki = Constrained::new("permitted;DNS:corp.example", "");
+    // SEQUENCE { [3] x400Address (empty), [2] dNSName "corp.example" (then "evil.example") }
+    pki.case(
+        "/CN=Leaf",
+        "2.5.29.17=DER:3010A300820C636F72702E6578616D706C65\n",
+        true,
+    );
+    pki.case(
+        "/CN=Leaf",
+        "2.5.29.17=DER:3010A300820C6576696C2E6578616D706C65\n",
+        false,
+    );
+}
+
+/// A subtree with a minimum other than 0 or with a maximum is refused once it applies, as
+/// OpenSSL refuses it; an x400Address subtree cannot be decoded and is refused outright (OpenSSL
+/// only refuses it once a certificate has an x400Address).
+#[test]
+fn subtrees_we_cannot_read_fail_closed() {
+    // permitted: dNSName "corp.example" with minimum 1.
+    let mut pki = Constrained::der("3015A0133011820C636F72702E6578616D706C65800101");
+    let errors = pki.case("/CN=Leaf", &san("DNS:corp.example"), false);
+    assert_eq!(
+        errors[0].clone().unwrap(),
+        CertError::InvalidNameSubtree {
+            ca: "CN=Plain CA".to_string(),
+            constraint: "dNSName:corp.example".to_string(),
+            minimum: 1,
+            maximum: None,
+        }
+    );
+    pki.case("/CN=Leaf", &san("email:release@corp.example"), true);
+    // permitted: x400Address (empty).
+    let mut pki = Constrained::der("3006A0043002A300");
+    for (ours, openssl) in pki.departure("/CN=Leaf", &san("DNS:corp.example")) {
+        assert!(
+            matches!(&ours, CertError::BadExtension { oid, .. } if oid == "2.5.29.30"),
+            "{ours:?}"
+        );
+        assert_eq!(openssl, Ok(()));
+    }
 }
 
 /// A self-issued CA certificate (a key rollover) is not checked against the constraints of

@@ -12,6 +12,12 @@
 //! more strictly: any otherName counts (whatever its type), and an SmtpUTF8Mailbox otherName
 //! under rfc822Name subtrees is refused rather than matched. A constraint of the x400Address
 //! form cannot be decoded at all and refuses the certificate carrying it.
+//!
+//! A name of a constrained form that cannot be read (an rfc822Name without '@', a URI without
+//! `scheme://host`, an iPAddress that is not 4 or 16 bytes) fails the chain, as in OpenSSL; so
+//! does a NUL byte in such a name, which C string handling would read differently. A
+//! certificate counts as self-issued when its subject and issuer are the same DER, where
+//! OpenSSL compares canonical forms: at worst we check a certificate OpenSSL would skip.
 
 use der::asn1::ObjectIdentifier;
 use der::{Any, Decode, Encode, Tag, TagNumber, Tagged};
@@ -121,7 +127,7 @@ pub(crate) fn check_path(path: &[&ParsedCert]) -> Result<(), CertError> {
             continue;
         }
         let names = names_of(cert)?;
-        // OpenSSL counts the subject's attributes one by one.
+        // OpenSSL bounds subject attributes + alt names; this counts a few names more.
         let entries: usize = cert.subject().0.iter().map(|rdn| rdn.0.len()).sum();
         for ca in constraining {
             let Some(nc) = &ca.name_constraints else {

@@ -354,7 +354,14 @@ fn directory_names() {
         "permitted;dirName:permit,excluded;dirName:exclude",
         sections,
     );
-    pki.case("/O=Partner/CN=Leaf", "", true);
+    let errors = pki.case("/O=Partner/CN=Leaf", "", true);
+    assert_eq!(errors, [None, None]);
+    // The constraint says O=Partner as a PrintableString, the subjects as UTF8String.
+    let (printable, utf8) = (b"\x13\x07Partner", b"\x0c\x07Partner");
+    let ca = &pki.cas[0].2.der;
+    assert!(ca.windows(9).any(|w| w == printable) && !ca.windows(9).any(|w| w == utf8));
+    let leaf = pki.leaf("Plain_CA", "/O=Partner/CN=Leaf", "");
+    assert!(leaf.der.windows(9).any(|w| w == utf8));
     // Compared as OpenSSL compares names: case and runs of white space folded.
     pki.case("/O=  PARTNER /CN=Leaf", "", true);
     pki.case("/O=Corp/CN=Leaf", "", false);

@@ -67,6 +67,9 @@ pub fn genpkey(dir: &Path, name: &str, alg: &str) -> PathBuf {
     dir.join(file)
 }
 
+/// `string_mask = default` makes names written in extension sections (a dirName constraint)
+/// PrintableString, while request subjects stay UTF8String: directoryName matching is tested
+/// across encodings.
 const CA_CONFIG: &str = "\
 [ca]
 default_ca = CA_default
@@ -78,6 +81,7 @@ default_md = sha256
 policy = policy_any
 unique_subject = no
 copy_extensions = none
+string_mask = default
 [policy_any]
 commonName = supplied
 [req]

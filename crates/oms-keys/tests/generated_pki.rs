@@ -418,16 +418,12 @@ fn non_ec_leaf_is_refused_after_the_chain_checks() {
     }
 }
 
-/// Constraints OpenSSL would enforce but this verifier does not process: a certificate marking
-/// one of them critical is refused rather than accepted with the constraint ignored.
+/// Policy constraints OpenSSL would enforce but this verifier does not process: a certificate
+/// marking one of them critical is refused rather than accepted with the constraint ignored.
+/// (nameConstraints are enforced: tests/name_constraints.rs.)
 #[test]
 fn critical_constraint_extensions_are_refused() {
     let cases = [
-        (
-            "nameConstraints",
-            "2.5.29.30",
-            "nameConstraints=critical,permitted;DNS:example.com\n",
-        ),
         (
             "policyConstraints",
             "2.5.29.36",

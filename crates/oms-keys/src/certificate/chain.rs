@@ -4,10 +4,13 @@
 //! issuer, validity of every certificate at that instant, and each link's signature. Leaf
 //! expiry is deliberately not checked, and neither is revocation.
 //!
-//! Two deliberate departures from OpenSSL, both failing closed: name constraints and the policy
-//! constraints (policyConstraints, policyMappings, inhibitAnyPolicy) are not processed, so a
-//! certificate marking one of them critical is refused instead of trusted with the constraint
-//! ignored; and a path may hold at most [`MAX_PATH`] certificates (OpenSSL allows 100).
+//! Name constraints are enforced as OpenSSL enforces them, critical or not (see
+//! `name_constraints.rs`).
+//!
+//! Two deliberate departures from OpenSSL, both failing closed: the policy constraints
+//! (policyConstraints, policyMappings, inhibitAnyPolicy) are not processed, so a certificate
+//! marking one of them critical is refused instead of trusted with the constraint ignored; and a
+//! path may hold at most [`MAX_PATH`] certificates (OpenSSL allows 100).
 
 use std::time::Duration;
 
@@ -15,6 +18,7 @@ use der::asn1::ObjectIdentifier;
 use der::Encode;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
+use super::name_constraints;
 use super::parsed::{ParsedCert, CODE_SIGNING};
 use super::{leaf_key, CertError};
 use crate::VerifyingKey;
@@ -52,6 +56,7 @@ pub fn verify_chain(chain: &[Vec<u8>], anchors: &[Vec<u8>]) -> Result<VerifyingK
     for (position, cert) in path.iter().enumerate() {
         check_cert(&path, position, cert, leaf, at)?;
     }
+    name_constraints::check_path(&path)?;
     check_usable_for_signing(leaf)?;
     leaf_key(leaf)
 }

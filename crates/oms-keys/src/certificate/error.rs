@@ -95,6 +95,70 @@ pub enum CertError {
     },
 
     #[error(
+        "name constraint violation: '{subject}' has the name {name}, which is within none of \
+         the subtrees '{ca}' permits for that form: expected one of {permitted}"
+    )]
+    NameNotPermitted {
+        subject: String,
+        name: String,
+        ca: String,
+        permitted: String,
+    },
+
+    #[error(
+        "name constraint violation: '{subject}' has the name {name}, which is within the \
+         subtree {excluded} that '{ca}' excludes"
+    )]
+    NameExcluded {
+        subject: String,
+        name: String,
+        ca: String,
+        excluded: String,
+    },
+
+    #[error(
+        "unsupported name constraint type: '{ca}' constrains {form} names and '{subject}' has \
+         the name {name}, which this verifier cannot match: refusing the chain rather than \
+         ignoring the constraint"
+    )]
+    UnsupportedNameConstraint {
+        subject: String,
+        name: String,
+        ca: String,
+        form: &'static str,
+    },
+
+    #[error("unsupported or invalid name syntax: '{subject}' has {name}: expected {expected}")]
+    UnsupportedNameSyntax {
+        subject: String,
+        name: String,
+        expected: &'static str,
+    },
+
+    #[error(
+        "unsupported or invalid name constraint: '{ca}' has the subtree {constraint} with \
+         minimum {minimum} and maximum {maximum:?}: expected minimum 0 and no maximum"
+    )]
+    InvalidNameSubtree {
+        ca: String,
+        constraint: String,
+        minimum: u32,
+        maximum: Option<u32>,
+    },
+
+    #[error(
+        "excessive name constraints: '{subject}' has {names} names and '{ca}' has \
+         {constraints} subtrees: expected at most {max} comparisons"
+    )]
+    TooManyNameConstraints {
+        subject: String,
+        ca: String,
+        names: usize,
+        constraints: usize,
+        max: usize,
+    },
+
+    #[error(
         "the certificate chain of '{subject}' is longer than {max} certificates (the signing \
          certificate, its intermediates and the trusted root)"
     )]

@@ -3,6 +3,8 @@
 
 mod chain;
 mod error;
+mod name_constraints;
+mod name_match;
 mod parsed;
 
 use sha2::{Digest, Sha256};

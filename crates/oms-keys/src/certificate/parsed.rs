@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode};
+use x509_cert::ext::pkix::constraints::name::NameConstraints;
 use x509_cert::ext::pkix::{
     AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectKeyIdentifier,
 };
@@ -18,13 +19,15 @@ const KEY_USAGE: &str = "2.5.29.15";
 const EXT_KEY_USAGE: &str = "2.5.29.37";
 const SUBJECT_KEY_ID: &str = "2.5.29.14";
 const AUTHORITY_KEY_ID: &str = "2.5.29.35";
+const SUBJECT_ALT_NAME: &str = "2.5.29.17";
+const NAME_CONSTRAINTS: &str = "2.5.29.30";
 
 /// Extensions OpenSSL (`X509_supported_extension`) accepts when critical; any other critical
 /// extension makes it fail with "unhandled critical extension".
 const HANDLED_CRITICAL: &[&str] = &[
     "2.16.840.1.113730.1.1", // nsCertType
     KEY_USAGE,
-    "2.5.29.17", // subjectAltName
+    SUBJECT_ALT_NAME,
     BASIC_CONSTRAINTS,
     "2.5.29.32", // certificatePolicies
     "2.5.29.31", // cRLDistributionPoints
@@ -34,14 +37,14 @@ const HANDLED_CRITICAL: &[&str] = &[
     "1.3.6.1.5.5.7.48.1.5", // id-pkix-ocsp-nocheck
     "2.5.29.36",            // policyConstraints
     "1.3.6.1.5.5.7.1.14",   // proxyCertInfo
+    NAME_CONSTRAINTS,       // enforced in name_constraints.rs
 ];
 
-/// Extensions OpenSSL enforces when critical but this verifier does not process: name
-/// constraints and the policy-tree constraints. Ignoring them would accept chains OpenSSL
-/// refuses, so a certificate that marks one of them critical is refused (fail closed). Real OMS
-/// and Sigstore PKIs do not use them.
+/// Extensions OpenSSL enforces when critical but this verifier does not process: the
+/// policy-tree constraints. Ignoring them would accept chains OpenSSL refuses, so a certificate
+/// that marks one of them critical is refused (fail closed). Real OMS and Sigstore PKIs do not
+/// use them.
 const UNENFORCED_CONSTRAINTS: &[(&str, &str)] = &[
-    ("2.5.29.30", "nameConstraints"),
     ("2.5.29.36", "policyConstraints"),
     ("2.5.29.33", "policyMappings"),
     ("2.5.29.54", "inhibitAnyPolicy"),
@@ -59,6 +62,11 @@ pub(crate) struct ParsedCert {
     pub ext_key_usage: Option<Vec<ObjectIdentifier>>,
     pub subject_key_id: Option<Vec<u8>>,
     pub authority_key_id: Option<Vec<u8>>,
+    /// Enforced on the certificates below this one, critical or not.
+    pub name_constraints: Option<NameConstraints>,
+    /// The DER of the subjectAltName extension's value, decoded only under name constraints
+    /// (unconstrained paths never look at it, as before).
+    pub subject_alt_name: Option<Vec<u8>>,
     pub unhandled_critical: Option<String>,
     /// The first critical extension from [`UNENFORCED_CONSTRAINTS`]: (OID, name).
     pub unenforced_critical: Option<(String, &'static str)>,
@@ -84,6 +92,8 @@ impl ParsedCert {
             ext_key_usage: None,
             subject_key_id: None,
             authority_key_id: None,
+            name_constraints: None,
+            subject_alt_name: None,
             unhandled_critical: None,
             unenforced_critical: None,
         };
@@ -127,6 +137,10 @@ impl ParsedCert {
                     let id = decode::<AuthorityKeyIdentifier>(value).map_err(bad)?;
                     self.authority_key_id = id.key_identifier.map(|k| k.as_bytes().to_vec());
                 }
+                NAME_CONSTRAINTS => {
+                    self.name_constraints = Some(decode::<NameConstraints>(value).map_err(bad)?)
+                }
+                SUBJECT_ALT_NAME => self.subject_alt_name = Some(value.to_vec()),
                 _ => {}
             }
             if !ext.critical {

@@ -67,6 +67,9 @@ pub fn genpkey(dir: &Path, name: &str, alg: &str) -> PathBuf {
     dir.join(file)
 }
 
+/// `string_mask = default` makes names written in extension sections (a dirName constraint)
+/// PrintableString, while request subjects stay UTF8String: directoryName matching is tested
+/// across encodings.
 const CA_CONFIG: &str = "\
 [ca]
 default_ca = CA_default
@@ -77,8 +80,8 @@ serial = serial
 default_md = sha256
 policy = policy_any
 unique_subject = no
-email_in_dn = no
 copy_extensions = none
+string_mask = default
 [policy_any]
 commonName = supplied
 [req]
@@ -100,6 +103,22 @@ pub struct Pki {
     pub dir: tempfile::TempDir,
 }
 
+/// The certificate to issue: its file stem, its subject (`openssl req -subj`, `+` joins a
+/// multi-valued RDN) and its key.
+pub struct Who<'a> {
+    pub stem: &'a str,
+    pub subject: &'a str,
+    pub key: Key<'a>,
+}
+
+pub enum Key<'a> {
+    /// A new key of this algorithm (see [`genpkey`]).
+    New(&'a str),
+    /// The key already saved under this file stem.
+    Of(&'a str),
+}
+
+#[derive(Clone)]
 pub struct Issued {
     pub der: Vec<u8>,
     pub key: PathBuf,
@@ -129,16 +148,53 @@ impl Pki {
         ext: &str,
         dates: (&str, &str),
     ) -> Issued {
-        let dir = self.path();
         let stem = cn.replace(' ', "_");
-        let key = genpkey(dir, &stem, alg);
-        let key_file = format!("{stem}.key");
+        let subject = format!("/CN={cn}");
+        let who = Who {
+            stem: &stem,
+            subject: &subject,
+            key: Key::New(alg),
+        };
+        self.issue_as(
+            &who,
+            issuer.map(|i| i.replace(' ', "_")).as_deref(),
+            ext,
+            dates,
+        )
+    }
+
+    /// Issues `who` signed by the certificate and key saved under the file stem `issuer` (or
+    /// self-signed), with `ext` as the extension section (text after it may add the sections
+    /// it refers to) and `dates` as (notBefore, notAfter). The subject is kept as requested.
+    pub fn issue_as(
+        &self,
+        who: &Who,
+        issuer: Option<&str>,
+        ext: &str,
+        dates: (&str, &str),
+    ) -> Issued {
+        let dir = self.path();
+        let stem = who.stem;
+        let key = match who.key {
+            Key::New(alg) => genpkey(dir, stem, alg),
+            Key::Of(other) => dir.join(format!("{other}.key")),
+        };
+        let key_file = key.file_name().unwrap().to_str().unwrap().to_string();
         let csr = format!("{stem}.csr");
-        let subj = format!("/CN={cn}");
         openssl(
             dir,
             &[
-                "req", "-new", "-config", "ca.cnf", "-key", &key_file, "-subj", &subj, "-out", &csr,
+                "req",
+                "-new",
+                "-config",
+                "ca.cnf",
+                "-key",
+                &key_file,
+                "-subj",
+                who.subject,
+                "-multivalue-rdn",
+                "-out",
+                &csr,
             ],
         );
         let ext_file = format!("{stem}.ext");
@@ -149,6 +205,7 @@ impl Pki {
             "-batch",
             "-config",
             "ca.cnf",
+            "-preserveDN",
             "-in",
             &csr,
             "-out",
@@ -168,16 +225,20 @@ impl Pki {
         match issuer {
             None => args.extend(["-selfsign", "-keyfile", &key_file]),
             Some(name) => {
-                let name = name.replace(' ', "_");
                 issuer_key = format!("{name}.key");
                 issuer_cert = format!("{name}.pem");
                 args.extend(["-keyfile", &issuer_key, "-cert", &issuer_cert]);
             }
         }
         openssl(dir, &args);
-        let der = openssl(dir, &["x509", "-in", &pem, "-outform", "DER"]);
+        // Decoded here rather than by the library, which may refuse what a test issues.
+        let pem_text = std::fs::read_to_string(dir.join(&pem)).unwrap();
+        let base64: String = pem_text
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
         Issued {
-            der,
+            der: b64(&base64),
             key,
             pem_path: dir.join(pem),
         }

@@ -144,6 +144,14 @@ fn a_hard_link_to_the_signature_is_an_added_file_as_for_the_reference() {
     let (model, outside) = signed_with_inner_signature(&s);
     let inner = model.join("model.sig");
     std::fs::hard_link(&inner, model.join("generation_config.json")).unwrap();
+    let inspected = Run::ours().arg("inspect").arg(&inner).run();
+    inspected.ok();
+    assert!(
+        inspected
+            .stdout
+            .contains("Hard links:       2 (the file has other names)"),
+        "{inspected:?}"
+    );
     s.verify(&model, &inner, &[])
         .failed()
         .stderr_names("added:   generation_config.json (not in the signature)");

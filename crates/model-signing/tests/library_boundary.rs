@@ -1,7 +1,7 @@
 //! The library speaks data, the CLI speaks text: the library crates never name a command-line
 //! flag in what they print or return (a Python or operator user has no `--flag` to pass), and
 //! never read the process's working directory (resolving paths typed on a command line is the
-//! CLI's job). These read the library sources, outside their test modules.
+//! CLI's job). These read the library sources whole, outside the items marked `#[cfg(test)]`.
 
 #![allow(
     clippy::unwrap_used,
@@ -39,19 +39,67 @@ fn library_lines() -> Vec<(PathBuf, usize, String)> {
             continue;
         }
         let text = fs::read_to_string(&file).unwrap();
-        for (index, line) in text.lines().enumerate() {
-            // Test modules sit at the end of their files.
-            if line.trim_start().starts_with("#[cfg(test)]") {
-                break;
-            }
-            let code = line.trim_start();
-            if code.starts_with("//") {
-                continue;
-            }
-            lines.push((file.clone(), index + 1, line.to_owned()));
+        for (number, line) in non_test_lines(&text) {
+            lines.push((file.clone(), number, line.to_owned()));
         }
     }
     lines
+}
+
+/// The lines of a source file outside the items marked `#[cfg(test)]` (each skipped to the end
+/// of its braces, wherever it sits in the file) and outside `//` comments, with line numbers.
+fn non_test_lines(text: &str) -> Vec<(usize, &str)> {
+    let mut kept = Vec::new();
+    let mut skipping = false;
+    let mut depth = 0i64;
+    let mut opened = false;
+    for (index, line) in text.lines().enumerate() {
+        let code = line.trim_start();
+        if !skipping && code.starts_with("#[cfg(test)]") {
+            (skipping, depth, opened) = (true, 0, false);
+            continue;
+        }
+        if skipping {
+            depth += brace_balance(line);
+            opened |= line.contains('{');
+            // The item ends where its braces close, or at its `;` if it has none.
+            if (opened && depth <= 0) || (!opened && code.ends_with(';')) {
+                skipping = false;
+            }
+            continue;
+        }
+        if !code.starts_with("//") {
+            kept.push((index + 1, line));
+        }
+    }
+    kept
+}
+
+/// `{` minus `}` outside string literals and `//` comments on one line.
+fn brace_balance(line: &str) -> i64 {
+    let (mut inside, mut escaped, mut balance) = (false, false, 0);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if inside => escaped = true,
+            '"' => inside = !inside,
+            '/' if !inside && chars.peek() == Some(&'/') => break,
+            '{' if !inside => balance += 1,
+            '}' if !inside => balance -= 1,
+            _ => {}
+        }
+    }
+    balance
+}
+
+/// Code after a test module (or between two) is read too: the check once stopped at the first
+/// `#[cfg(test)]`, so anything below it went unchecked.
+#[test]
+fn code_after_a_test_module_is_checked() {
+    let text = "fn a() {}\n#[cfg(test)]\nmod tests {\n    fn t() { let s = \"}\"; }\n}\nfn b() {}\n#[cfg(test)]\nuse x::y;\nfn c() {}\n";
+    let kept: Vec<&str> = non_test_lines(text).into_iter().map(|(_, l)| l).collect();
+    assert_eq!(kept, ["fn a() {}", "fn b() {}", "fn c() {}"]);
 }
 
 fn collect_sources(dir: &Path, out: &mut Vec<PathBuf>) {

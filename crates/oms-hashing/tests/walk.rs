@@ -18,7 +18,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::*;
-use oms_hashing::{list_files, HashError, IgnoreRules, ModelFile};
+use oms_hashing::{list_files, list_model, HashError, IgnoreRules, LinkedDirectory, ModelFile};
 
 fn listed(model: &Path, allow_symlinks: bool, ignore: &IgnoreRules) -> Vec<String> {
     let mut names: Vec<String> = list_files(model, allow_symlinks, ignore)
@@ -175,7 +175,21 @@ fn symlinked_directories_are_not_entered() {
     let m = tmp.path().join("model");
     write(&m.join("w"), "w");
     symlink(&outside, m.join("dirlink")).unwrap();
-    assert_eq!(listed(&m, true, &IgnoreRules::new()), ["w"]);
+    // Not entered, but not unseen either: listed apart, and refused for signing.
+    let listing = list_model(&m, true, &IgnoreRules::new()).unwrap();
+    let files: Vec<&str> = listing.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(files, ["w"]);
+    assert_eq!(
+        listing.linked_directories,
+        [LinkedDirectory {
+            name: "dirlink".into(),
+            target: outside.clone(),
+        }]
+    );
+    assert!(matches!(
+        list_files(&m, true, &IgnoreRules::new()),
+        Err(HashError::LinkedDirectory { path, target }) if path == m.join("dirlink") && target == outside
+    ));
     assert!(matches!(
         list_files(&m, false, &IgnoreRules::new()),
         Err(HashError::Symlink { .. })

@@ -23,15 +23,21 @@ pub const NOT_VERIFIED: &str =
 pub const INSPECT_FAILED: &str = "Inspecting signature failed";
 
 pub fn run(args: &InspectArgs) -> Status {
-    let bytes = match model_signing::read_signature(&args.signature) {
-        Ok(bytes) => bytes,
+    let opened = match model_signing::open_signature(&args.signature) {
+        Ok(opened) => opened,
         Err(err) => return output::failure(INSPECT_FAILED, &err),
     };
-    match describe(&bytes) {
+    match describe(&opened.bytes) {
         Ok(lines) => {
             println!("{NOT_VERIFIED}");
             let path = args.signature.display().to_string();
             println!("{:<18}{}", "Signature:", escape_controls(&path));
+            let links = opened.location().links();
+            if links > 1 {
+                // Another name for these bytes inside a model would be a model file: a verifier
+                // reports it as added.
+                println!("{:<18}{links} (the file has other names)", "Hard links:");
+            }
             for line in lines {
                 println!("{line}");
             }

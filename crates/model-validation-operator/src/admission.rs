@@ -47,9 +47,10 @@ pub fn parse(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, String> {
         .map_err(|_| "the AdmissionReview has no request".to_owned())
 }
 
-/// Sorts a request: pod CREATEs go on to a decision; other operations on pods are allowed
-/// (the webhook registers CREATE only, and must never block updates or deletions); other
-/// kinds and broken objects are refused.
+/// Sorts a request: pod CREATEs go on to a decision; UPDATEs of pods and of their ephemeral
+/// containers are judged at once (the label, writable mounts of the model); other operations
+/// and subresources are allowed (deletion, status, finalizers are never blocked); other kinds
+/// and broken objects are refused.
 pub fn classify(req: &AdmissionRequest<DynamicObject>) -> Action {
     let kind = &req.kind;
     if !kind.group.is_empty() || kind.version != "v1" || kind.kind != "Pod" {
@@ -62,27 +63,18 @@ pub fn classify(req: &AdmissionRequest<DynamicObject>) -> Action {
             ),
         )));
     }
-    if req.operation != Operation::Create
-        || req.sub_resource.as_deref().is_some_and(|s| !s.is_empty())
-    {
-        return Action::Respond(Box::new(allow(req, None)));
-    }
-    let Some(object) = &req.object else {
-        return Action::Respond(Box::new(refuse(
-            req,
-            400,
-            "the CREATE request carries no pod".into(),
-        )));
-    };
-    let mut pod: Pod = match serde_json::to_value(object).and_then(serde_json::from_value) {
-        Ok(pod) => pod,
-        Err(e) => {
-            return Action::Respond(Box::new(refuse(
-                req,
-                400,
-                format!("the object is not a valid Pod: {e}"),
-            )))
+    let sub_resource = req.sub_resource.as_deref().unwrap_or_default();
+    match (&req.operation, sub_resource) {
+        (Operation::Create, "") => {}
+        (Operation::Update, "" | "ephemeralcontainers") => {
+            return Action::Respond(Box::new(review_update(req)));
         }
+        // Deletion, status, binding, eviction, exec: never blocked.
+        _ => return Action::Respond(Box::new(allow(req, None))),
+    }
+    let mut pod = match pod_of(req.object.as_ref(), "CREATE", "object") {
+        Ok(pod) => pod,
+        Err(message) => return Action::Respond(Box::new(refuse(req, 400, message))),
     };
     let namespace = req
         .namespace
@@ -105,6 +97,29 @@ pub fn classify(req: &AdmissionRequest<DynamicObject>) -> Action {
             namespace,
             cr_name,
         },
+    }
+}
+
+fn pod_of(object: Option<&DynamicObject>, operation: &str, what: &str) -> Result<Pod, String> {
+    let object = object.ok_or_else(|| {
+        let what = if what == "object" { "pod" } else { what };
+        format!("the {operation} request carries no {what}")
+    })?;
+    serde_json::to_value(object)
+        .and_then(serde_json::from_value)
+        .map_err(|e| format!("the {what} is not a valid Pod: {e}"))
+}
+
+/// An UPDATE of a pod (or its ephemeral containers): [`crate::update::decide_update`].
+fn review_update(req: &AdmissionRequest<DynamicObject>) -> AdmissionResponse {
+    let pods = pod_of(req.old_object.as_ref(), "UPDATE", "old pod")
+        .and_then(|old| Ok((old, pod_of(req.object.as_ref(), "UPDATE", "object")?)));
+    match pods {
+        Ok((old, new)) => match crate::update::decide_update(&old, &new) {
+            Ok(()) => allow(req, None),
+            Err(message) => refuse(req, 403, message),
+        },
+        Err(message) => refuse(req, 400, message),
     }
 }
 

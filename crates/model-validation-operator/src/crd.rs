@@ -39,6 +39,11 @@ pub struct ModelValidationSpec {
     /// workload cannot change the model after it was verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only_model_mounts: Option<bool>,
+    /// Accept `keyPath`, `certificateAuthority` or `trustConfigPath` on a volume the pod
+    /// declares (default false). The pod's author then chooses the trust anchor; prefer
+    /// `keyRef`, `caRef` and `trustConfigRef`. A path on the model's storage is refused anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_from_pod_volumes: Option<bool>,
     /// Scan the model for code disguised as weights (pickle imports, unsafe headers) on the bytes
     /// the verifier hashes: `Enforce` fails the pod when a file is dangerous (or unknown, unless
     /// `scanAllowUnknown`), `Warn` writes the findings to the verifier's log, `Off` (the default)
@@ -186,6 +191,9 @@ pub struct ModelValidationStatus {
     /// Labelled pods without the verifier (created while the webhook was bypassed).
     #[serde(default)]
     pub uninjected_pods: i32,
+    /// Pods injected for an earlier spec (or verifier): their verdicts no longer count.
+    #[serde(default)]
+    pub stale_pods: i32,
     /// The newest verdicts first, at most [`crate::status::MAX_RECENT_VERDICTS`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent_verdicts: Vec<PodVerdict>,
@@ -211,7 +219,7 @@ pub struct StatusCondition {
 pub struct PodVerdict {
     pub pod: String,
     pub uid: String,
-    /// `Verified`, `Failed`, `Pending` or `NotInjected`.
+    /// `Verified`, `Failed`, `Pending`, `NotInjected` or `Stale`.
     pub result: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,

@@ -46,6 +46,11 @@ pub struct ApiLookup {
 impl ModelValidationLookup for ApiLookup {
     fn get<'a>(&'a self, namespace: &'a str, name: &'a str) -> LookupFuture<'a> {
         Box::pin(async move {
+            // The name goes into the request path: anything that is not an object name is
+            // not found, and never reaches the URL.
+            if !is_object_name(name) || !is_object_name(namespace) {
+                return Ok(None);
+            }
             if let Some(cached) = self
                 .cache
                 .as_ref()
@@ -62,6 +67,20 @@ impl ModelValidationLookup for ApiLookup {
             }
         })
     }
+}
+
+/// A DNS-1123 subdomain (what Kubernetes accepts as a CR or namespace name).
+pub fn is_object_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|part| {
+            !part.is_empty()
+                && part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && part.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
 }
 
 #[derive(Clone)]
@@ -136,4 +155,19 @@ pub async fn serve(
         .handle(handle)
         .serve(router.into_make_service())
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_object_name;
+
+    #[test]
+    fn only_object_names_reach_the_api_path() {
+        for good in ["workshop-model", "a.b", "m1"] {
+            assert!(is_object_name(good), "{good}");
+        }
+        for bad in ["", "A_B", "a/b", "..", "a..b", "-a", "a%2Fb", "x?y", "a-"] {
+            assert!(!is_object_name(bad), "{bad}");
+        }
+    }
 }

@@ -110,12 +110,24 @@ pub(crate) fn reserved_name_message() -> String {
     )
 }
 
+/// A trust volume as the operator wrote it: the API server adds `defaultMode` when it stores it.
+fn without_defaults(v: &Volume) -> Volume {
+    let mut v = v.clone();
+    if let Some(c) = v.config_map.as_mut() {
+        c.default_mode = None;
+    }
+    if let Some(s) = v.secret.as_mut() {
+        s.default_mode = None;
+    }
+    v
+}
+
 fn volume_ops(spec: &PodSpec, wanted: &[Volume]) -> Result<Vec<Value>, String> {
     let existing = spec.volumes.as_deref().unwrap_or_default();
     let mut missing = Vec::new();
     for volume in wanted {
         match existing.iter().find(|v| v.name == volume.name) {
-            Some(v) if v == volume => {}
+            Some(v) if without_defaults(v) == *volume => {}
             Some(_) => {
                 return Err(format!(
                     "the pod declares a volume named {:?}, which is reserved for the verifier's \

@@ -302,7 +302,10 @@ fn reinvocation_is_idempotent() {
         "/spec/config",
         json!({"pkiConfig": {"caRef": {"kind": "Secret", "name": "pki", "key": "ca.pem"}}}),
     );
-    let once = patched(&workshop_pod(), &mv);
+    let mut once = patched(&workshop_pod(), &mv);
+    assert!(matches!(decide_json(&once, Some(&mv)), Decision::Allow(_)));
+    // As stored: the API server defaults the Secret volume's mode.
+    once["spec"]["volumes"][2]["secret"]["defaultMode"] = json!(420);
     assert!(matches!(decide_json(&once, Some(&mv)), Decision::Allow(_)));
 }
 

@@ -202,7 +202,14 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let mvs: Api<ModelValidation> = Api::all(client.clone());
     tokio::spawn(async move {
         use futures::StreamExt;
-        reflector(writer, watcher(mvs, watcher::Config::default()))
+        // Only what `decide` reads: no status (its verdict list), no managed fields.
+        let spec_only =
+            watcher(mvs, watcher::Config::default()).modify(|mv: &mut ModelValidation| {
+                mv.status = None;
+                mv.metadata.managed_fields = None;
+                mv.metadata.annotations = None;
+            });
+        reflector(writer, spec_only)
             .default_backoff()
             .applied_objects()
             .for_each(|_| async {})

@@ -209,6 +209,12 @@ fn malformed_reviews_are_errors() {
             "the AdmissionReview has no request",
         ),
         (vec![b' '; 3 * 1024 * 1024 + 1], "exceeds the limit"),
+        // Under 3 MiB but a million values (issue 13, class 9): refused before parsing.
+        ({
+            let mut p = workshop_pod();
+            p["spec"]["containers"][0]["args"] = json!(vec![""; 1_000_000]);
+            serde_json::to_vec(&review_json("CREATE", p)).unwrap()
+        }, "more than 200000 JSON values"),
     ];
     for (body, expected) in cases {
         let err = run(&st, &body).unwrap_err();

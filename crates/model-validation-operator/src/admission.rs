@@ -14,8 +14,9 @@ pub const MAX_REVIEW_BYTES: usize = 3 * 1024 * 1024;
 
 /// Reviews with more JSON values than this are refused before they are parsed: parsing costs
 /// memory per value (a 3 MiB review of a million empty strings took ~90 MiB), not per byte. A
-/// pod with 100 containers of 100 environment variables each holds about 50,000 values.
-pub const MAX_REVIEW_VALUES: usize = 200_000;
+/// pod with 100 containers of 100 environment variables each holds about 50,000 values
+/// (bench/OPERATOR.md has the measured peak).
+pub const MAX_REVIEW_VALUES: usize = 100_000;
 
 /// How many JSON values (scalars, arrays, objects; object keys not counted) `body` holds,
 /// counting no further than `cap + 1`. Not a validator: malformed input is the parser's job.

@@ -209,7 +209,9 @@ pub async fn serve(
     server
         .http_builder()
         .http1()
-        .header_read_timeout(Some(HEADER_TIMEOUT));
+        .header_read_timeout(Some(HEADER_TIMEOUT))
+        // Connections waiting for a slot buffer no more than this of their body.
+        .max_buf_size(64 * 1024);
     server.serve(router.into_make_service()).await
 }
 

@@ -214,7 +214,7 @@ fn malformed_reviews_are_errors() {
             let mut p = workshop_pod();
             p["spec"]["containers"][0]["args"] = json!(vec![""; 1_000_000]);
             serde_json::to_vec(&review_json("CREATE", p)).unwrap()
-        }, "more than 200000 JSON values"),
+        }, "more than 100000 JSON values"),
     ];
     for (body, expected) in cases {
         let err = run(&st, &body).unwrap_err();

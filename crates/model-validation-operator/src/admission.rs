@@ -12,6 +12,73 @@ use crate::MODEL_LABEL;
 /// carries one object).
 pub const MAX_REVIEW_BYTES: usize = 3 * 1024 * 1024;
 
+/// Reviews with more JSON values than this are refused before they are parsed: parsing costs
+/// memory per value (a 3 MiB review of a million empty strings took ~90 MiB), not per byte. A
+/// pod with 100 containers of 100 environment variables each holds about 50,000 values
+/// (bench/OPERATOR.md has the measured peak).
+pub const MAX_REVIEW_VALUES: usize = 100_000;
+
+/// How many JSON values (scalars, arrays, objects; object keys not counted) `body` holds,
+/// counting no further than `cap + 1`. Not a validator: malformed input is the parser's job.
+pub fn count_json_values(body: &[u8], cap: usize) -> usize {
+    let mut count = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    // After `{` or `,` inside an object the next string is a key; a stack of "in object".
+    let mut objects: Vec<bool> = Vec::new();
+    let mut expect_key = false;
+    let mut in_scalar = false;
+    for &b in body {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        let scalar_byte = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.');
+        if scalar_byte {
+            if !in_scalar {
+                in_scalar = true;
+                count += 1;
+            }
+            continue;
+        }
+        in_scalar = false;
+        match b {
+            b'"' => {
+                in_string = true;
+                if expect_key {
+                    expect_key = false;
+                } else {
+                    count += 1;
+                }
+            }
+            b'{' => {
+                count += 1;
+                objects.push(true);
+                expect_key = true;
+            }
+            b'[' => {
+                count += 1;
+                objects.push(false);
+            }
+            b'}' | b']' => {
+                objects.pop();
+            }
+            b',' => expect_key = objects.last() == Some(&true),
+            _ => {}
+        }
+        if count > cap {
+            break;
+        }
+    }
+    count
+}
+
 /// What the handler must do with a parsed request.
 #[derive(Debug)]
 pub enum Action {
@@ -34,6 +101,12 @@ pub fn parse(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, String> {
             body.len()
         ));
     }
+    let values = count_json_values(body, MAX_REVIEW_VALUES);
+    if values > MAX_REVIEW_VALUES {
+        return Err(format!(
+            "AdmissionReview holds more than {MAX_REVIEW_VALUES} JSON values; no pod is that large"
+        ));
+    }
     let review: AdmissionReview<DynamicObject> = serde_json::from_slice(body)
         .map_err(|e| format!("expected an admission.k8s.io/v1 AdmissionReview: {e}"))?;
     if review.types.api_version != "admission.k8s.io/v1" || review.types.kind != "AdmissionReview" {
@@ -47,9 +120,10 @@ pub fn parse(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, String> {
         .map_err(|_| "the AdmissionReview has no request".to_owned())
 }
 
-/// Sorts a request: pod CREATEs go on to a decision; other operations on pods are allowed
-/// (the webhook registers CREATE only, and must never block updates or deletions); other
-/// kinds and broken objects are refused.
+/// Sorts a request: pod CREATEs go on to a decision; UPDATEs of pods and of their ephemeral
+/// containers are judged at once (the label, writable mounts of the model); other operations
+/// and subresources are allowed (deletion, status, finalizers are never blocked); other kinds
+/// and broken objects are refused.
 pub fn classify(req: &AdmissionRequest<DynamicObject>) -> Action {
     let kind = &req.kind;
     if !kind.group.is_empty() || kind.version != "v1" || kind.kind != "Pod" {
@@ -62,27 +136,18 @@ pub fn classify(req: &AdmissionRequest<DynamicObject>) -> Action {
             ),
         )));
     }
-    if req.operation != Operation::Create
-        || req.sub_resource.as_deref().is_some_and(|s| !s.is_empty())
-    {
-        return Action::Respond(Box::new(allow(req, None)));
-    }
-    let Some(object) = &req.object else {
-        return Action::Respond(Box::new(refuse(
-            req,
-            400,
-            "the CREATE request carries no pod".into(),
-        )));
-    };
-    let mut pod: Pod = match serde_json::to_value(object).and_then(serde_json::from_value) {
-        Ok(pod) => pod,
-        Err(e) => {
-            return Action::Respond(Box::new(refuse(
-                req,
-                400,
-                format!("the object is not a valid Pod: {e}"),
-            )))
+    let sub_resource = req.sub_resource.as_deref().unwrap_or_default();
+    match (&req.operation, sub_resource) {
+        (Operation::Create, "") => {}
+        (Operation::Update, "" | "ephemeralcontainers") => {
+            return Action::Respond(Box::new(review_update(req)));
         }
+        // Deletion, status, binding, eviction, exec: never blocked.
+        _ => return Action::Respond(Box::new(allow(req, None))),
+    }
+    let mut pod = match pod_of(req.object.as_ref(), "CREATE", "object") {
+        Ok(pod) => pod,
+        Err(message) => return Action::Respond(Box::new(refuse(req, 400, message))),
     };
     let namespace = req
         .namespace
@@ -105,6 +170,29 @@ pub fn classify(req: &AdmissionRequest<DynamicObject>) -> Action {
             namespace,
             cr_name,
         },
+    }
+}
+
+fn pod_of(object: Option<&DynamicObject>, operation: &str, what: &str) -> Result<Pod, String> {
+    let object = object.ok_or_else(|| {
+        let what = if what == "object" { "pod" } else { what };
+        format!("the {operation} request carries no {what}")
+    })?;
+    serde_json::to_value(object)
+        .and_then(serde_json::from_value)
+        .map_err(|e| format!("the {what} is not a valid Pod: {e}"))
+}
+
+/// An UPDATE of a pod (or its ephemeral containers): [`crate::update::decide_update`].
+fn review_update(req: &AdmissionRequest<DynamicObject>) -> AdmissionResponse {
+    let pods = pod_of(req.old_object.as_ref(), "UPDATE", "old pod")
+        .and_then(|old| Ok((old, pod_of(req.object.as_ref(), "UPDATE", "object")?)));
+    match pods {
+        Ok((old, new)) => match crate::update::decide_update(&old, &new) {
+            Ok(()) => allow(req, None),
+            Err(message) => refuse(req, 403, message),
+        },
+        Err(message) => refuse(req, 400, message),
     }
 }
 
@@ -142,4 +230,34 @@ pub fn refuse(
     .to_owned();
     response.result.status = Some(kube::core::response::StatusSummary::Failure);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_json_values;
+
+    #[test]
+    fn counts_values_not_keys_or_bytes() {
+        let cases: [(&str, usize); 6] = [
+            (r#"{}"#, 1),
+            (r#"{"a": 1, "b": [true, null, "x"]}"#, 6),
+            (r#"["", "", ""]"#, 4),
+            (r#"{"k\"}": "v,{[", "n": -1.5e3}"#, 3),
+            (r#"[{"a": {"b": []}}, {"c": "d"}]"#, 6),
+            (r#"[1,2,3]"#, 4),
+        ];
+        for (json, want) in cases {
+            let value: serde_json::Value = serde_json::from_str(json).unwrap();
+            assert_eq!(
+                count_json_values(json.as_bytes(), usize::MAX),
+                want,
+                "{json} ({value})"
+            );
+        }
+        // A million empty strings stop the count at the cap.
+        let mut big = String::from("[");
+        big.push_str(&"\"\",".repeat(1_000_000));
+        big.push_str("\"\"]");
+        assert_eq!(count_json_values(big.as_bytes(), 10), 11);
+    }
 }

@@ -15,7 +15,8 @@ use kube::{Api, Client, Resource, ResourceExt};
 
 use crate::crd::{ModelValidation, PodVerdict};
 use crate::metrics::Metrics;
-use crate::status::{self, FAILED, VERIFIED};
+use crate::settings::Settings;
+use crate::status::{self, FAILED, STALE, VERIFIED};
 use crate::MODEL_LABEL;
 
 /// The field manager of the status apply.
@@ -35,10 +36,17 @@ struct Context {
     recorder: Recorder,
     metrics: Arc<Metrics>,
     store: kube::runtime::reflector::Store<ModelValidation>,
+    /// The webhook's settings: a verdict counts only for the injection they produce.
+    settings: Arc<Settings>,
 }
 
 /// Runs until the stream ends (shutdown signal).
-pub async fn run(client: Client, metrics: Arc<Metrics>, instance: Option<String>) {
+pub async fn run(
+    client: Client,
+    metrics: Arc<Metrics>,
+    settings: Arc<Settings>,
+    instance: Option<String>,
+) {
     let mvs: Api<ModelValidation> = Api::all(client.clone());
     let pods: Api<Pod> = Api::all(client.clone());
     let controller = Controller::new(mvs, watcher::Config::default());
@@ -55,6 +63,7 @@ pub async fn run(client: Client, metrics: Arc<Metrics>, instance: Option<String>
         recorder,
         metrics,
         store,
+        settings,
     });
     controller
         // Only labelled pods: the cache never holds the rest of the cluster's pods.
@@ -86,7 +95,7 @@ async fn reconcile(mv: Arc<ModelValidation>, ctx: Arc<Context>) -> Result<Action
     let listed = pods
         .list(&ListParams::default().labels(&format!("{MODEL_LABEL}={name}")))
         .await?;
-    let verdicts = status::verdicts_from_pods(&listed.items);
+    let verdicts = status::verdicts_from_pods(&listed.items, &mv, &ctx.settings);
     let now = jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
@@ -116,11 +125,12 @@ async fn reconcile(mv: Arc<ModelValidation>, ctx: Arc<Context>) -> Result<Action
     Ok(Action::requeue(RESYNC))
 }
 
-/// `ModelVerified` / `ModelVerificationFailed` on the pod and on the CR.
+/// `ModelVerified` / `ModelVerificationFailed` / `ModelVerificationStale` on the pod and the CR.
 async fn publish(ctx: &Context, mv: &ModelValidation, namespace: &str, verdict: &PodVerdict) {
     let (type_, reason) = match verdict.result.as_str() {
         VERIFIED => (EventType::Normal, "ModelVerified"),
         FAILED => (EventType::Warning, "ModelVerificationFailed"),
+        STALE => (EventType::Warning, "ModelVerificationStale"),
         _ => return,
     };
     let note = match verdict.result.as_str() {

@@ -31,6 +31,7 @@ pub struct ModelValidationSpec {
     /// Pull policy of the injected verifier (default `IfNotPresent`; the image is pinned).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self in ['Always', 'IfNotPresent', 'Never']").message("imagePullPolicy must be Always, IfNotPresent or Never"))]
+    #[schemars(length(max = 16))]
     pub image_pull_policy: Option<String>,
     /// Resources of the verifier container (default: the operator's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -39,6 +40,11 @@ pub struct ModelValidationSpec {
     /// workload cannot change the model after it was verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only_model_mounts: Option<bool>,
+    /// Accept `keyPath`, `certificateAuthority` or `trustConfigPath` on a volume the pod
+    /// declares (default false). The pod's author then chooses the trust anchor; prefer
+    /// `keyRef`, `caRef` and `trustConfigRef`. A path on the model's storage is refused anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_from_pod_volumes: Option<bool>,
     /// Scan the model for code disguised as weights (pickle imports, unsafe headers) on the bytes
     /// the verifier hashes: `Enforce` fails the pod when a file is dangerous (or unknown, unless
     /// `scanAllowUnknown`), `Warn` writes the findings to the verifier's log, `Off` (the default)
@@ -68,11 +74,14 @@ pub enum ScanMode {
 pub struct ModelSpec {
     /// The model directory or file, as mounted in the pod.
     #[x_kube(validation = Rule::new("self.startsWith('/')").message("model.path must be an absolute path inside the pod's volumes"))]
+    #[schemars(length(max = 4096))]
     pub path: String,
     /// The signature (Sigstore bundle), usually `<path>/model.sig`.
     #[x_kube(validation = Rule::new("self.startsWith('/')").message("model.signaturePath must be an absolute path inside the pod's volumes"))]
+    #[schemars(length(max = 4096))]
     pub signature_path: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64), inner(length(max = 4096)))]
     pub ignore_paths: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_git_paths: Option<bool>,
@@ -107,18 +116,24 @@ pub struct ValidationConfig {
 #[x_kube(validation = Rule::new("has(self.certificateOidcIssuer) != has(self.issuerRegexp)").message("set exactly one of certificateOidcIssuer and issuerRegexp"))]
 pub struct SigstoreConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024))]
     pub certificate_identity: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024))]
     pub certificate_oidc_issuer: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024))]
     pub identity_regexp: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024))]
     pub issuer_regexp: Option<String>,
     /// `owner/repo` of the GitHub Actions workflow that must have signed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024))]
     pub github_workflow_repository: Option<String>,
     /// The git ref (e.g. `refs/tags/v1`) that workflow must have run on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024))]
     pub github_workflow_ref: Option<String>,
 }
 
@@ -128,6 +143,7 @@ pub struct SigstoreConfig {
 #[x_kube(validation = Rule::new("has(self.keyPath) != has(self.keyRef)").message("set exactly one of keyPath and keyRef"))]
 pub struct PublicKeyConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 4096))]
     pub key_path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_ref: Option<TrustRef>,
@@ -139,6 +155,7 @@ pub struct PublicKeyConfig {
 #[x_kube(validation = Rule::new("has(self.certificateAuthority) != has(self.caRef)").message("set exactly one of certificateAuthority and caRef"))]
 pub struct PkiConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 4096))]
     pub certificate_authority: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_ref: Option<TrustRef>,
@@ -150,6 +167,7 @@ pub struct PkiConfig {
 #[x_kube(validation = Rule::new("has(self.trustConfigPath) != has(self.trustConfigRef)").message("set exactly one of trustConfigPath and trustConfigRef"))]
 pub struct ClientTrustConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 4096))]
     pub trust_config_path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trust_config_ref: Option<TrustRef>,
@@ -161,9 +179,12 @@ pub struct ClientTrustConfig {
 #[serde(rename_all = "camelCase")]
 pub struct TrustRef {
     #[x_kube(validation = Rule::new("self in ['ConfigMap', 'Secret']").message("kind must be ConfigMap or Secret"))]
+    #[schemars(length(max = 16))]
     pub kind: String,
+    #[schemars(length(max = 253))]
     pub name: String,
     #[x_kube(validation = Rule::new("self.matches('^[-._a-zA-Z0-9]+$')").message("key must be a ConfigMap/Secret key"))]
+    #[schemars(length(max = 253))]
     pub key: String,
 }
 
@@ -172,10 +193,12 @@ pub struct TrustRef {
 #[serde(rename_all = "camelCase")]
 pub struct ModelValidationStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 8))]
     pub conditions: Vec<StatusCondition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 64))]
     pub auth_method: Option<String>,
     #[serde(default)]
     pub verified_pods: i32,
@@ -186,8 +209,12 @@ pub struct ModelValidationStatus {
     /// Labelled pods without the verifier (created while the webhook was bypassed).
     #[serde(default)]
     pub uninjected_pods: i32,
+    /// Pods injected for an earlier spec (or verifier): their verdicts no longer count.
+    #[serde(default)]
+    pub stale_pods: i32,
     /// The newest verdicts first, at most [`crate::status::MAX_RECENT_VERDICTS`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 20))]
     pub recent_verdicts: Vec<PodVerdict>,
 }
 
@@ -196,10 +223,15 @@ pub struct ModelValidationStatus {
 #[serde(rename_all = "camelCase")]
 pub struct StatusCondition {
     #[serde(rename = "type")]
+    #[schemars(length(max = 64))]
     pub type_: String,
+    #[schemars(length(max = 16))]
     pub status: String,
+    #[schemars(length(max = 64))]
     pub reason: String,
+    #[schemars(length(max = 4096))]
     pub message: String,
+    #[schemars(length(max = 64))]
     pub last_transition_time: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
@@ -209,14 +241,19 @@ pub struct StatusCondition {
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct PodVerdict {
+    #[schemars(length(max = 253))]
     pub pod: String,
+    #[schemars(length(max = 64))]
     pub uid: String,
-    /// `Verified`, `Failed`, `Pending` or `NotInjected`.
+    /// `Verified`, `Failed`, `Pending`, `NotInjected` or `Stale`.
+    #[schemars(length(max = 16))]
     pub result: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(length(max = 1024))]
     pub reason: String,
     /// RFC 3339: when the verifier finished, else when the pod was created.
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(length(max = 64))]
     pub time: String,
 }
 

@@ -15,15 +15,21 @@
 pub mod admission;
 pub mod controller;
 pub mod crd;
+pub mod init_order;
+pub mod injection;
 pub mod leader;
 pub mod metrics;
 pub mod mutate;
+pub mod paths;
 pub mod policy;
 pub mod self_signed;
 pub mod settings;
 pub mod status;
+pub mod storage;
 pub mod tls;
+pub mod update;
 pub mod verifier_args;
+pub mod view;
 pub mod volumes;
 pub mod webhook;
 

@@ -202,23 +202,31 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let mvs: Api<ModelValidation> = Api::all(client.clone());
     tokio::spawn(async move {
         use futures::StreamExt;
-        reflector(writer, watcher(mvs, watcher::Config::default()))
+        // Only what `decide` reads: no status (its verdict list), no managed fields.
+        let spec_only =
+            watcher(mvs, watcher::Config::default()).modify(|mv: &mut ModelValidation| {
+                mv.status = None;
+                mv.metadata.managed_fields = None;
+                mv.metadata.annotations = None;
+            });
+        reflector(writer, spec_only)
             .default_backoff()
             .applied_objects()
             .for_each(|_| async {})
             .await;
+    });
+    let settings = Arc::new(Settings {
+        verifier_image: args.verifier_image.clone(),
+        default_pull_policy: args.verifier_pull_policy.clone(),
+        sigstore_offline: !args.sigstore_online,
+        ..Settings::default()
     });
     let state = webhook::WebhookState {
         lookup: Arc::new(webhook::ApiLookup {
             client: client.clone(),
             cache: Some(store),
         }),
-        settings: Arc::new(Settings {
-            verifier_image: args.verifier_image.clone(),
-            default_pull_policy: args.verifier_pull_policy.clone(),
-            sigstore_offline: !args.sigstore_online,
-            ..Settings::default()
-        }),
+        settings: settings.clone(),
         metrics: metrics.clone(),
     };
     let listener = std::net::TcpListener::bind(args.webhook_addr)
@@ -234,6 +242,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
 
     if !args.disable_controller {
         let (client, metrics, instance) = (client.clone(), metrics.clone(), identity.clone());
+        let settings = settings.clone();
         if args.leader_election {
             let config = LeaseConfig {
                 namespace: args
@@ -248,10 +257,17 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             tokio::spawn(leader::run_while_leader(
                 client.clone(),
                 config,
-                move || controller::run(client.clone(), metrics.clone(), Some(instance.clone())),
+                move || {
+                    controller::run(
+                        client.clone(),
+                        metrics.clone(),
+                        settings.clone(),
+                        Some(instance.clone()),
+                    )
+                },
             ));
         } else {
-            tokio::spawn(controller::run(client, metrics, Some(instance)));
+            tokio::spawn(controller::run(client, metrics, settings, Some(instance)));
         }
     }
 

@@ -5,21 +5,14 @@
 use std::collections::BTreeMap;
 
 use json_patch::Patch;
-use k8s_openapi::api::core::v1::{
-    Capabilities, Container, Pod, PodSpec, SeccompProfile, SecurityContext, Volume, VolumeMount,
-};
+use k8s_openapi::api::core::v1::{Pod, PodSpec, Volume};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
-use crate::crd::{Method, ModelValidation, TrustRef};
-use crate::policy::effective_options;
+use crate::crd::ModelValidation;
+use crate::init_order;
+use crate::injection::{self, Injection};
 use crate::settings::Settings;
-use crate::verifier_args::{self, ResolvedMethod};
-use crate::volumes::{self, NeededPath};
-use crate::{
-    AUTH_METHOD_ANNOTATION, INJECTED_HASH_ANNOTATION, MODEL_LABEL, TERMINATION_LOG,
-    VERIFIER_CONTAINER,
-};
+use crate::{AUTH_METHOD_ANNOTATION, INJECTED_HASH_ANNOTATION, MODEL_LABEL, VERIFIER_CONTAINER};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
@@ -65,7 +58,14 @@ fn plan(
         ));
     }
     let spec = pod.spec.as_ref().ok_or("pod has no spec")?;
-    if spec.containers.iter().any(|c| c.name == VERIFIER_CONTAINER) {
+    let ephemeral = spec.ephemeral_containers.iter().flatten().map(|c| &c.name);
+    if spec
+        .containers
+        .iter()
+        .map(|c| &c.name)
+        .chain(ephemeral)
+        .any(|n| n == VERIFIER_CONTAINER)
+    {
         return Err(reserved_name_message());
     }
     let Some(mv) = mv else {
@@ -83,12 +83,13 @@ fn plan(
              namespace"
         ));
     }
-    let injection = injection(pod, spec, mv, settings)?;
+    let injection = injection::build(pod, mv, settings)?;
     let annotations = pod.metadata.annotations.clone().unwrap_or_default();
-    let mut ops = container_ops(spec, &injection.container, &annotations)?;
+    let read_only = mv.spec.read_only_model_mounts != Some(false);
+    let mut ops = init_order::ops(spec, &injection, &annotations, read_only)?;
     ops.extend(volume_ops(spec, &injection.volumes)?);
-    if mv.spec.read_only_model_mounts != Some(false) {
-        ops.extend(read_only_ops(spec, &injection.model_volumes));
+    if read_only {
+        ops.extend(read_only_ops(spec, &injection));
     }
     let wanted = BTreeMap::from([
         (INJECTED_HASH_ANNOTATION, injection.hash.as_str()),
@@ -102,235 +103,23 @@ fn plan(
     Ok(Some(ops))
 }
 
-/// The container, extra volumes and model volumes this pod should have.
-struct Injection {
-    container: Container,
-    volumes: Vec<Volume>,
-    model_volumes: std::collections::BTreeSet<String>,
-    hash: String,
-    auth_method: &'static str,
-}
-
-fn injection(
-    pod: &Pod,
-    spec: &PodSpec,
-    mv: &ModelValidation,
-    settings: &Settings,
-) -> Result<Injection, String> {
-    let cr = format!(
-        "ModelValidation {}/{}",
-        mv.metadata.namespace.as_deref().unwrap_or_default(),
-        mv.metadata.name.as_deref().unwrap_or_default()
-    );
-    let method = mv.spec.config.method().map_err(|n| {
-        format!(
-            "{cr} must set exactly one of sigstoreConfig, publicKeyConfig (or its alias \
-             privateKeyConfig) and pkiConfig, found {n}"
-        )
-    })?;
-    let model = &mv.spec.model;
-    for (what, path) in [
-        ("model.path", &model.path),
-        ("model.signaturePath", &model.signature_path),
-    ] {
-        if !path.starts_with('/') {
-            return Err(format!(
-                "{cr} {what} must be an absolute path on one of the pod's volumes, found {path:?}"
-            ));
-        }
-    }
-    let annotations = pod.metadata.annotations.clone().unwrap_or_default();
-    let mut options = effective_options(model, &annotations)?;
-    options.scan = mv.spec.scan.unwrap_or_default();
-    options.scan_allow_unknown = mv.spec.scan_allow_unknown.unwrap_or(false);
-
-    let mut trust = TrustFiles::default();
-    let method_file = match method {
-        Method::Sigstore(_) => None,
-        Method::PublicKey(c) => Some(
-            trust
-                .add("key", "public key", &c.key_path, &c.key_ref)
-                .ok_or_else(|| format!("{cr} publicKeyConfig must set keyPath or keyRef"))?,
-        ),
-        Method::Pki(c) => Some(
-            trust
-                .add(
-                    "ca",
-                    "certificate authority",
-                    &c.certificate_authority,
-                    &c.ca_ref,
-                )
-                .ok_or_else(|| format!("{cr} pkiConfig must set certificateAuthority or caRef"))?,
-        ),
-    };
-    let trust_config = match (method, &mv.spec.config.client_trust_config) {
-        (Method::Sigstore(_), Some(c)) => trust.add(
-            "trust-config",
-            "trust config",
-            &c.trust_config_path,
-            &c.trust_config_ref,
-        ),
-        _ => None,
-    };
-    let resolved = ResolvedMethod::from_method(method, method_file);
-    let args = verifier_args::build(
-        &resolved,
-        model,
-        trust_config.as_deref(),
-        &options,
-        settings.sigstore_offline,
-    );
-
-    let mut needed = vec![
-        NeededPath {
-            what: "model path",
-            path: &model.path,
-            is_model: true,
-        },
-        NeededPath {
-            what: "signature path",
-            path: &model.signature_path,
-            is_model: true,
-        },
-    ];
-    needed.extend(trust.paths.iter().map(|(what, path)| NeededPath {
-        what,
-        path,
-        is_model: false,
-    }));
-    let mut plan = volumes::plan(spec, &needed)?;
-    for mount in trust.mounts {
-        if plan.mounts.iter().any(|m| m.mount_path == mount.mount_path) {
-            return Err(format!(
-                "the pod mounts a volume at {}, where the verifier mounts its trust material",
-                mount.mount_path
-            ));
-        }
-        plan.mounts.push(mount);
-    }
-    let container = verifier_container(settings, mv, args, plan.mounts);
-    let hash = hex::encode(Sha256::digest(
-        serde_json::to_vec(&container).map_err(|e| e.to_string())?,
-    ));
-    Ok(Injection {
-        container,
-        volumes: trust.volumes,
-        model_volumes: plan.model_volumes,
-        hash,
-        auth_method: method.name(),
-    })
-}
-
-/// Trust files: paths on the pod's volumes, or ConfigMap/Secret keys mounted for the verifier.
-#[derive(Default)]
-struct TrustFiles {
-    paths: Vec<(&'static str, String)>,
-    volumes: Vec<Volume>,
-    mounts: Vec<VolumeMount>,
-}
-
-impl TrustFiles {
-    fn add(
-        &mut self,
-        slot: &str,
-        what: &'static str,
-        path: &Option<String>,
-        reference: &Option<TrustRef>,
-    ) -> Option<String> {
-        let file = if let Some(r) = reference {
-            let (volume, mount, file) = volumes::trust_volume(slot, r);
-            self.volumes.push(volume);
-            self.mounts.push(mount);
-            file
-        } else {
-            let path = path.clone()?;
-            self.paths.push((what, path.clone()));
-            path
-        };
-        Some(file)
-    }
-}
-
-fn verifier_container(
-    settings: &Settings,
-    mv: &ModelValidation,
-    args: Vec<String>,
-    mounts: Vec<VolumeMount>,
-) -> Container {
-    Container {
-        name: VERIFIER_CONTAINER.to_owned(),
-        image: Some(settings.verifier_image.clone()),
-        image_pull_policy: Some(
-            mv.spec
-                .image_pull_policy
-                .clone()
-                .unwrap_or_else(|| settings.default_pull_policy.clone()),
-        ),
-        command: Some(vec![settings.verifier_command.clone()]),
-        args: Some(args),
-        volume_mounts: Some(mounts),
-        resources: Some(
-            mv.spec
-                .resources
-                .clone()
-                .unwrap_or_else(|| settings.default_resources.clone()),
-        ),
-        security_context: Some(restricted_security_context()),
-        termination_message_path: Some(TERMINATION_LOG.to_owned()),
-        termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
-        ..Container::default()
-    }
-}
-
-/// The Pod Security Standards' "restricted" profile.
-pub fn restricted_security_context() -> SecurityContext {
-    SecurityContext {
-        run_as_non_root: Some(true),
-        read_only_root_filesystem: Some(true),
-        allow_privilege_escalation: Some(false),
-        privileged: Some(false),
-        capabilities: Some(Capabilities {
-            drop: Some(vec!["ALL".to_owned()]),
-            add: None,
-        }),
-        seccomp_profile: Some(SeccompProfile {
-            type_: "RuntimeDefault".to_owned(),
-            localhost_profile: None,
-        }),
-        ..SecurityContext::default()
-    }
-}
-
-fn reserved_name_message() -> String {
+pub(crate) fn reserved_name_message() -> String {
     format!(
         "the container name {VERIFIER_CONTAINER:?} is reserved for the model verifier that \
          the operator injects; rename the pod's container"
     )
 }
 
-/// Add the verifier, keep an identical one, or replace one we injected earlier (the pod
-/// carries our hash annotation; a later webhook may have added volumes). A container of that
-/// name without the annotation is the pod author's and is refused.
-fn container_ops(
-    spec: &PodSpec,
-    desired: &Container,
-    annotations: &BTreeMap<String, String>,
-) -> Result<Vec<Value>, String> {
-    let inits = spec.init_containers.as_deref().unwrap_or_default();
-    let value = serde_json::to_value(desired).map_err(|e| e.to_string())?;
-    match inits.iter().position(|c| c.name == VERIFIER_CONTAINER) {
-        None if spec.init_containers.is_none() => Ok(vec![
-            json!({"op": "add", "path": "/spec/initContainers", "value": [value]}),
-        ]),
-        None => Ok(vec![
-            json!({"op": "add", "path": "/spec/initContainers/-", "value": value}),
-        ]),
-        Some(i) if inits.get(i) == Some(desired) => Ok(vec![]),
-        Some(i) if annotations.contains_key(INJECTED_HASH_ANNOTATION) => Ok(vec![
-            json!({"op": "replace", "path": format!("/spec/initContainers/{i}"), "value": value}),
-        ]),
-        Some(_) => Err(reserved_name_message()),
+/// A trust volume as the operator wrote it: the API server adds `defaultMode` when it stores it.
+fn without_defaults(v: &Volume) -> Volume {
+    let mut v = v.clone();
+    if let Some(c) = v.config_map.as_mut() {
+        c.default_mode = None;
     }
+    if let Some(s) = v.secret.as_mut() {
+        s.default_mode = None;
+    }
+    v
 }
 
 fn volume_ops(spec: &PodSpec, wanted: &[Volume]) -> Result<Vec<Value>, String> {
@@ -338,7 +127,7 @@ fn volume_ops(spec: &PodSpec, wanted: &[Volume]) -> Result<Vec<Value>, String> {
     let mut missing = Vec::new();
     for volume in wanted {
         match existing.iter().find(|v| v.name == volume.name) {
-            Some(v) if v == volume => {}
+            Some(v) if without_defaults(v) == *volume => {}
             Some(_) => {
                 return Err(format!(
                     "the pod declares a volume named {:?}, which is reserved for the verifier's \
@@ -363,13 +152,13 @@ fn volume_ops(spec: &PodSpec, wanted: &[Volume]) -> Result<Vec<Value>, String> {
         .collect())
 }
 
-/// The workload's own mounts of the model's volumes become read-only (init containers keep
-/// theirs: a downloader must be able to write the model before it is verified).
-fn read_only_ops(spec: &PodSpec, model_volumes: &std::collections::BTreeSet<String>) -> Vec<Value> {
+/// Every regular container's mounts of the model's storage become read-only (they all start
+/// after the verifier).
+fn read_only_ops(spec: &PodSpec, injection: &Injection) -> Vec<Value> {
     let mut ops = Vec::new();
-    for (i, container) in volumes::workload_containers(spec).enumerate() {
+    for (i, container) in spec.containers.iter().enumerate() {
         for (j, mount) in container.volume_mounts.iter().flatten().enumerate() {
-            if model_volumes.contains(&mount.name) && mount.read_only != Some(true) {
+            if mount.read_only != Some(true) && injection.touches(spec, mount) {
                 ops.push(json!({
                     "op": "add",
                     "path": format!("/spec/containers/{i}/volumeMounts/{j}/readOnly"),

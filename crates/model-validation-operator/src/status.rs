@@ -3,7 +3,10 @@
 use k8s_openapi::api::core::v1::{ContainerStateTerminated, ContainerStatus, Pod};
 
 use crate::crd::{ModelValidation, ModelValidationStatus, PodVerdict, StatusCondition};
-use crate::{MODEL_LABEL, VERIFIER_CONTAINER};
+use crate::injection::{self, Injection};
+use crate::mutate::{decide, Decision};
+use crate::settings::Settings;
+use crate::{INJECTED_HASH_ANNOTATION, MODEL_LABEL, VERIFIER_CONTAINER};
 
 /// How many verdicts the status lists (it must not grow with the number of pods).
 pub const MAX_RECENT_VERDICTS: usize = 20;
@@ -14,11 +17,16 @@ pub const VERIFIED: &str = "Verified";
 pub const FAILED: &str = "Failed";
 pub const PENDING: &str = "Pending";
 pub const NOT_INJECTED: &str = "NotInjected";
+/// Injected for an earlier spec of the CR (or an earlier verifier): its verdict no longer counts.
+pub const STALE: &str = "Stale";
 /// The condition type the controller maintains.
 pub const CONDITION: &str = "Verified";
 
-/// One pod's verdict from its `model-validation` init container.
-pub fn verdict_from_pod(pod: &Pod) -> PodVerdict {
+/// One pod's verdict from its `model-validation` init container. Only the operator's own
+/// injection for `mv`'s current spec, where the operator puts it, gives a verdict: a container
+/// of that name the pod declared itself (say, labelled after creation) is `NotInjected`, one
+/// injected for an earlier spec is `Stale`, whatever they exited with.
+pub fn verdict_from_pod(pod: &Pod, mv: &ModelValidation, settings: &Settings) -> PodVerdict {
     let name = pod.metadata.name.clone().unwrap_or_default();
     let uid = pod.metadata.uid.clone().unwrap_or_default();
     let created = pod
@@ -34,17 +42,43 @@ pub fn verdict_from_pod(pod: &Pod) -> PodVerdict {
         reason,
         time,
     };
-    let injected = pod
+    let Some(verifier) = pod
         .spec
         .as_ref()
         .and_then(|s| s.init_containers.as_ref())
-        .is_some_and(|cs| cs.iter().any(|c| c.name == VERIFIER_CONTAINER));
-    if !injected {
+        .and_then(|cs| cs.iter().find(|c| c.name == VERIFIER_CONTAINER))
+    else {
         return verdict(
             NOT_INJECTED,
             "the pod has no model-validation init container".into(),
             created,
         );
+    };
+    if !is_current_injection(pod, mv, settings) {
+        let recorded = pod
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(INJECTED_HASH_ANNOTATION))
+            .map(String::as_str);
+        let same_as_current = injection::build(pod, mv, settings).is_ok_and(|i| i.is(verifier));
+        return if Injection::is_earlier(verifier, recorded) && !same_as_current {
+            verdict(
+                STALE,
+                "injected for an earlier spec of the ModelValidation or another verifier; \
+                 recreate the pod to verify it under the current one"
+                    .into(),
+                created,
+            )
+        } else {
+            verdict(
+                NOT_INJECTED,
+                "its model-validation init container is not the operator's injection, where the \
+                 operator puts it"
+                    .into(),
+                created,
+            )
+        };
     }
     let status: Option<&ContainerStatus> = pod
         .status
@@ -91,6 +125,17 @@ pub fn verdict_from_pod(pod: &Pod) -> PodVerdict {
     verdict(PENDING, reason, created)
 }
 
+/// Whether admission would leave `pod` exactly as it is: the verifier is the injection for
+/// `mv`'s current spec, in its place, with the model read-only after it. Ephemeral containers
+/// arrive after admission (the UPDATE webhook rules them) and are left out.
+fn is_current_injection(pod: &Pod, mv: &ModelValidation, settings: &Settings) -> bool {
+    let mut admitted = pod.clone();
+    if let Some(spec) = admitted.spec.as_mut() {
+        spec.ephemeral_containers = None;
+    }
+    matches!(decide(&admitted, Some(mv), settings), Decision::Allow(_))
+}
+
 /// The reason a failed verifier gave: its one-line termination message without the
 /// `Verification failed:` prefix, else the last line of its log, else the exit code.
 fn failure_reason(t: &ContainerStateTerminated) -> String {
@@ -112,8 +157,15 @@ fn failure_reason(t: &ContainerStateTerminated) -> String {
 }
 
 /// Verdicts of all pods, newest first (ties by pod name, so the order is stable).
-pub fn verdicts_from_pods<'a>(pods: impl IntoIterator<Item = &'a Pod>) -> Vec<PodVerdict> {
-    let mut verdicts: Vec<PodVerdict> = pods.into_iter().map(verdict_from_pod).collect();
+pub fn verdicts_from_pods<'a>(
+    pods: impl IntoIterator<Item = &'a Pod>,
+    mv: &ModelValidation,
+    settings: &Settings,
+) -> Vec<PodVerdict> {
+    let mut verdicts: Vec<PodVerdict> = pods
+        .into_iter()
+        .map(|p| verdict_from_pod(p, mv, settings))
+        .collect();
     verdicts.sort_by(|a, b| b.time.cmp(&a.time).then_with(|| a.pod.cmp(&b.pod)));
     verdicts
 }
@@ -128,11 +180,12 @@ pub fn build_status(
     let count = |r: &str| {
         i32::try_from(verdicts.iter().filter(|v| v.result == r).count()).unwrap_or(i32::MAX)
     };
-    let (verified, failed, pending, uninjected) = (
+    let (verified, failed, pending, uninjected, stale) = (
         count(VERIFIED),
         count(FAILED),
         count(PENDING),
         count(NOT_INJECTED),
+        count(STALE),
     );
     let name = mv.metadata.name.as_deref().unwrap_or_default();
     let first = |r: &str| verdicts.iter().find(|v| v.result == r);
@@ -151,6 +204,15 @@ pub fn build_status(
             "PodsNotVerified",
             format!(
                 "{uninjected} labelled pod(s) run without the verifier, e.g. {}",
+                v.pod
+            ),
+        )
+    } else if let Some(v) = first(STALE) {
+        (
+            "False",
+            "PodsStale",
+            format!(
+                "{stale} pod(s) were verified under an earlier spec, e.g. {}",
                 v.pod
             ),
         )
@@ -178,26 +240,54 @@ pub fn build_status(
         _ => now.to_owned(),
     };
     let method = mv.spec.config.method().ok().map(|m| m.name().to_owned());
+    let mut conditions = vec![StatusCondition {
+        type_: CONDITION.to_owned(),
+        status: status.to_owned(),
+        reason: reason.to_owned(),
+        message,
+        last_transition_time,
+        observed_generation: mv.metadata.generation,
+    }];
+    if mv.spec.trust_from_pod_volumes == Some(true) {
+        conditions.push(trust_warning(mv, now));
+    }
     ModelValidationStatus {
-        conditions: vec![StatusCondition {
-            type_: CONDITION.to_owned(),
-            status: status.to_owned(),
-            reason: reason.to_owned(),
-            message,
-            last_transition_time,
-            observed_generation: mv.metadata.generation,
-        }],
+        conditions,
         observed_generation: mv.metadata.generation,
         auth_method: Some(method.unwrap_or_else(|| "unknown".to_owned())),
         verified_pods: verified,
         failed_pods: failed,
         pending_pods: pending,
         uninjected_pods: uninjected,
+        stale_pods: stale,
         recent_verdicts: verdicts.iter().take(MAX_RECENT_VERDICTS).cloned().collect(),
     }
 }
 
-/// Verdicts that are final (verified or failed) and not yet in the previous status with the
+/// The warning the CR carries while it lets pods choose their trust anchor.
+fn trust_warning(mv: &ModelValidation, now: &str) -> StatusCondition {
+    let previous = mv
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.iter().find(|c| c.type_ == TRUST_CONDITION));
+    StatusCondition {
+        type_: TRUST_CONDITION.to_owned(),
+        status: "True".to_owned(),
+        reason: "PodChosenTrustAnchor".to_owned(),
+        message: "spec.trustFromPodVolumes is true: a path-based key, CA or trust config is read \
+                  from a volume the pod's author declares; use keyRef, caRef or trustConfigRef"
+            .to_owned(),
+        last_transition_time: previous
+            .map(|p| p.last_transition_time.clone())
+            .unwrap_or_else(|| now.to_owned()),
+        observed_generation: mv.metadata.generation,
+    }
+}
+
+/// The warning condition's type.
+pub const TRUST_CONDITION: &str = "TrustFromPodVolumes";
+
+/// Verdicts that are final (verified, failed or stale) and not yet in the previous status with the
 /// same result: the ones to announce with an Event and count in the metrics.
 pub fn new_final_verdicts<'a>(
     previous: Option<&ModelValidationStatus>,
@@ -213,7 +303,7 @@ pub fn new_final_verdicts<'a>(
     verdicts
         .iter()
         .take(MAX_RECENT_VERDICTS)
-        .filter(|v| v.result == VERIFIED || v.result == FAILED)
+        .filter(|v| v.result == VERIFIED || v.result == FAILED || v.result == STALE)
         .filter(|v| !seen(v))
         .collect()
 }

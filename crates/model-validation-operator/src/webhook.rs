@@ -46,6 +46,11 @@ pub struct ApiLookup {
 impl ModelValidationLookup for ApiLookup {
     fn get<'a>(&'a self, namespace: &'a str, name: &'a str) -> LookupFuture<'a> {
         Box::pin(async move {
+            // The name goes into the request path: anything that is not an object name is
+            // not found, and never reaches the URL.
+            if !is_object_name(name) || !is_object_name(namespace) {
+                return Ok(None);
+            }
             if let Some(cached) = self
                 .cache
                 .as_ref()
@@ -64,6 +69,20 @@ impl ModelValidationLookup for ApiLookup {
     }
 }
 
+/// A DNS-1123 subdomain (what Kubernetes accepts as a CR or namespace name).
+pub fn is_object_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|part| {
+            !part.is_empty()
+                && part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && part.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+}
+
 #[derive(Clone)]
 pub struct WebhookState {
     pub lookup: Arc<dyn ModelValidationLookup>,
@@ -71,16 +90,56 @@ pub struct WebhookState {
     pub metrics: Arc<Metrics>,
 }
 
+/// Reviews read and decided at once; the memory a review may take is bounded by its size and
+/// value count (see [`admission::parse`]), so this bounds the webhook's whole peak.
+pub const MAX_CONCURRENT_REVIEWS: usize = 4;
+/// How long a review waits for one of those slots before it is answered 503.
+const QUEUE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The API server sends a review at once; a client that trickles its body is cut off.
+const BODY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The same for request headers (hyper's header read timeout).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+struct Served {
+    state: WebhookState,
+    slots: Arc<tokio::sync::Semaphore>,
+}
+
 pub fn router(state: WebhookState) -> Router {
     Router::new()
         .route(PATH, post(mutate_handler))
         .layer(DefaultBodyLimit::max(MAX_REVIEW_BYTES))
-        .with_state(state)
+        .with_state(Served {
+            state,
+            slots: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_REVIEWS)),
+        })
 }
 
-async fn mutate_handler(State(state): State<WebhookState>, body: Bytes) -> Response {
+/// Takes a slot before reading the body, so at most [`MAX_CONCURRENT_REVIEWS`] bodies are in
+/// memory; a review that finds none within [`QUEUE_TIMEOUT`] gets 503 with `Retry-After`.
+async fn mutate_handler(State(served): State<Served>, request: axum::extract::Request) -> Response {
     let start = Instant::now();
-    let (result, response) = match review(&state, &body).await {
+    let state = &served.state;
+    let slot = tokio::time::timeout(QUEUE_TIMEOUT, served.slots.clone().acquire_owned()).await;
+    let Ok(Ok(_slot)) = slot else {
+        state.metrics.observe_admission("busy", start.elapsed());
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(axum::http::header::RETRY_AFTER, "1")],
+            "too many admission reviews at once",
+        )
+            .into_response();
+    };
+    let body = match read_body(request.into_body()).await {
+        Ok(body) => body,
+        Err((status, message)) => {
+            tracing::warn!("refused an admission review body: {message}");
+            state.metrics.observe_admission("error", start.elapsed());
+            return (status, message).into_response();
+        }
+    };
+    let (result, response) = match review(state, &body).await {
         Ok((result, review)) => (result, Json(review).into_response()),
         Err(message) => {
             tracing::warn!("refused a malformed admission review: {message}");
@@ -89,6 +148,20 @@ async fn mutate_handler(State(state): State<WebhookState>, body: Bytes) -> Respo
     };
     state.metrics.observe_admission(result, start.elapsed());
     response
+}
+
+async fn read_body(body: axum::body::Body) -> Result<Bytes, (StatusCode, String)> {
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_REVIEW_BYTES)).await {
+        Err(_) => Err((
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the review body did not arrive within {BODY_TIMEOUT:?}"),
+        )),
+        Ok(Err(e)) => Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the review body is unreadable or over {MAX_REVIEW_BYTES} bytes: {e}"),
+        )),
+        Ok(Ok(body)) => Ok(body),
+    }
 }
 
 /// Answers one review body; `Err` when the body is not a readable review (HTTP 400).
@@ -132,8 +205,27 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
     let config = axum_server::tls_rustls::RustlsConfig::from_config(tls);
-    axum_server::from_tcp_rustls(listener, config)?
-        .handle(handle)
-        .serve(router.into_make_service())
-        .await
+    let mut server = axum_server::from_tcp_rustls(listener, config)?.handle(handle);
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(Some(HEADER_TIMEOUT))
+        // Connections waiting for a slot buffer no more than this of their body.
+        .max_buf_size(64 * 1024);
+    server.serve(router.into_make_service()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_object_name;
+
+    #[test]
+    fn only_object_names_reach_the_api_path() {
+        for good in ["workshop-model", "a.b", "m1"] {
+            assert!(is_object_name(good), "{good}");
+        }
+        for bad in ["", "A_B", "a/b", "..", "a..b", "-a", "a%2Fb", "x?y", "a-"] {
+            assert!(!is_object_name(bad), "{bad}");
+        }
+    }
 }

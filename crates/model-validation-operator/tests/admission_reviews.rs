@@ -145,7 +145,9 @@ fn updates_and_deletes_are_allowed_even_without_the_cr() {
     // Deleting a CR must never block its pods' updates (finalizers, labels) or deletion.
     let st = state(vec![]);
     for op in ["UPDATE", "DELETE", "CONNECT"] {
-        let (result, out) = run_json(&st, &review_json(op, workshop_pod()));
+        let mut review = review_json(op, workshop_pod());
+        review["request"]["oldObject"] = workshop_pod();
+        let (result, out) = run_json(&st, &review);
         assert_eq!(
             (result, out["response"]["allowed"].clone()),
             ("allowed", json!(true)),
@@ -207,9 +209,91 @@ fn malformed_reviews_are_errors() {
             "the AdmissionReview has no request",
         ),
         (vec![b' '; 3 * 1024 * 1024 + 1], "exceeds the limit"),
+        // Under 3 MiB but a million values (issue 13, class 9): refused before parsing.
+        ({
+            let mut p = workshop_pod();
+            p["spec"]["containers"][0]["args"] = json!(vec![""; 1_000_000]);
+            serde_json::to_vec(&review_json("CREATE", p)).unwrap()
+        }, "more than 100000 JSON values"),
     ];
     for (body, expected) in cases {
         let err = run(&st, &body).unwrap_err();
         assert!(err.contains(expected), "{expected}: {err}");
     }
+}
+
+// ---- issue 13, class 4: after admission ----
+
+fn update_review(old: Value, new: Value, sub_resource: Option<&str>) -> Value {
+    let mut review = review_json("UPDATE", new);
+    review["request"]["oldObject"] = old;
+    if let Some(sub) = sub_resource {
+        review["request"]["subResource"] = json!(sub);
+    }
+    review
+}
+
+fn unlabelled() -> Value {
+    let mut p = workshop_pod();
+    p["metadata"]["labels"] = json!({"app": "x"});
+    p
+}
+
+#[test]
+fn adding_changing_or_removing_the_label_is_denied() {
+    let st = state(vec![]);
+    let mut relabelled = workshop_pod();
+    relabelled["metadata"]["labels"]["validation.ml.sigstore.dev/ml"] = json!("other");
+    for (what, old, new) in [
+        ("added to", unlabelled(), workshop_pod()),
+        ("removed from", workshop_pod(), unlabelled()),
+        ("changed on", workshop_pod(), relabelled),
+    ] {
+        let (result, out) = run_json(&st, &update_review(old, new, None));
+        assert_eq!(result, "denied", "{what}");
+        let message = out["response"]["status"]["message"].as_str().unwrap();
+        assert!(message.contains(what), "{message}");
+    }
+}
+
+#[test]
+fn other_updates_of_labelled_pods_pass() {
+    let st = state(vec![]);
+    let mut finalized = workshop_pod();
+    finalized["metadata"]["finalizers"] = json!(["example.com/keep"]);
+    finalized["metadata"]["labels"]["app"] = json!("x");
+    for sub in [None, Some("status")] {
+        let (result, _) = run_json(&st, &update_review(workshop_pod(), finalized.clone(), sub));
+        assert_eq!(result, "allowed");
+    }
+}
+
+#[test]
+fn an_ephemeral_container_may_read_but_not_write_the_model() {
+    let st = state(vec![]);
+    let running = patched(&workshop_pod(), &workshop_mv());
+    let debug = |read_only: bool, volume: &str| {
+        let mut p = running.clone();
+        p["spec"]["ephemeralContainers"] = json!([{"name": "debug", "image": "busybox",
+            "volumeMounts": [{"name": volume, "mountPath": "/m", "readOnly": read_only}]}]);
+        p
+    };
+    let review = |p: Value| update_review(running.clone(), p, Some("ephemeralcontainers"));
+    let (result, out) = run_json(&st, &review(debug(false, "model-storage")));
+    assert_eq!(result, "denied");
+    assert!(out["response"]["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("\"debug\""));
+    assert_eq!(
+        run_json(&st, &review(debug(true, "model-storage"))).0,
+        "allowed"
+    );
+    // The same claim under another volume name is the same storage.
+    let mut aliased = debug(false, "alias");
+    aliased["spec"]["volumes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "alias", "persistentVolumeClaim": {"claimName": "model-storage"}}));
+    assert_eq!(run_json(&st, &review(aliased)).0, "denied");
 }

@@ -59,3 +59,35 @@ fn crd_identity_and_cel_rule() {
     assert!(json.contains("exactly one validation method must be specified"));
     assert!(json.contains("[has(self.sigstoreConfig), has(self.publicKeyConfig), has(self.privateKeyConfig), has(self.pkiConfig)].filter(x, x).size() == 1"));
 }
+
+/// Every string and list a CR can hold is bounded, so one CR (cached by every replica's webhook
+/// and by the controller) cannot grow toward the etcd object limit (issue 13, class 9).
+/// `resources` is Kubernetes' own ResourceRequirements schema, left as the API defines it.
+#[test]
+fn every_string_and_list_in_the_crd_is_bounded() {
+    fn walk(node: &serde_json::Value, at: &str, unbounded: &mut Vec<String>) {
+        if at.ends_with("/resources") {
+            return;
+        }
+        let kind = node.get("type").and_then(|t| t.as_str());
+        if kind == Some("string") && node.get("maxLength").is_none() && node.get("enum").is_none() {
+            unbounded.push(at.to_owned());
+        }
+        if kind == Some("array") && node.get("maxItems").is_none() {
+            unbounded.push(at.to_owned());
+        }
+        if let Some(props) = node.get("properties").and_then(|p| p.as_object()) {
+            for (name, child) in props {
+                walk(child, &format!("{at}/{name}"), unbounded);
+            }
+        }
+        if let Some(items) = node.get("items") {
+            walk(items, &format!("{at}[]"), unbounded);
+        }
+    }
+    let crd = serde_json::to_value(ModelValidation::crd()).unwrap();
+    let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+    let mut unbounded = Vec::new();
+    walk(schema, "", &mut unbounded);
+    assert!(unbounded.is_empty(), "unbounded: {unbounded:?}");
+}

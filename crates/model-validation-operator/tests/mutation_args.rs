@@ -13,6 +13,11 @@ mod common;
 use common::*;
 use serde_json::json;
 
+/// The workshop CR, accepting trust files from the pod's volumes.
+fn trusting_mv() -> serde_json::Value {
+    set(workshop_mv(), "/spec/trustFromPodVolumes", json!(true))
+}
+
 fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
@@ -46,7 +51,7 @@ fn sigstore_exact_args() {
 #[test]
 fn sigstore_regexp_github_and_trust_config() {
     let mv = set(
-        workshop_mv(),
+        trusting_mv(),
         "/spec/config",
         json!({
             "sigstoreConfig": {
@@ -55,11 +60,11 @@ fn sigstore_regexp_github_and_trust_config() {
                 "githubWorkflowRepository": "org/repo",
                 "githubWorkflowRef": "refs/tags/v1"
             },
-            "clientTrustConfig": {"trustConfigPath": "/data/trust.json"}
+            "clientTrustConfig": {"trustConfigPath": "/keys/trust.json"}
         }),
     );
     assert_eq!(
-        args(&patched(&workshop_pod(), &mv)),
+        args(&patched(&keys_pod(), &mv)),
         strings(&[
             "verify",
             "sigstore",
@@ -73,7 +78,7 @@ fn sigstore_regexp_github_and_trust_config() {
             "--github-workflow-ref",
             "refs/tags/v1",
             "--trust-config",
-            "/data/trust.json",
+            "/keys/trust.json",
             "--termination-log",
             "/dev/termination-log",
             "--offline",
@@ -85,11 +90,11 @@ fn sigstore_regexp_github_and_trust_config() {
 #[test]
 fn public_key_path_exact_args() {
     let mv = set(
-        workshop_mv(),
+        trusting_mv(),
         "/spec/config",
-        json!({"publicKeyConfig": {"keyPath": "/data/keys/pub.pem"}}),
+        json!({"publicKeyConfig": {"keyPath": "/keys/pub.pem"}}),
     );
-    let out = patched(&workshop_pod(), &mv);
+    let out = patched(&keys_pod(), &mv);
     assert_eq!(
         args(&out),
         strings(&[
@@ -97,7 +102,7 @@ fn public_key_path_exact_args() {
             "key",
             "--signature=/data/bert-base-uncased/model.sig",
             "--public-key",
-            "/data/keys/pub.pem",
+            "/keys/pub.pem",
             "--termination-log",
             "/dev/termination-log",
             "/data/bert-base-uncased",
@@ -112,29 +117,26 @@ fn public_key_path_exact_args() {
 #[test]
 fn private_key_config_is_an_alias_of_public_key_config() {
     let alias = set(
-        workshop_mv(),
+        trusting_mv(),
         "/spec/config",
-        json!({"privateKeyConfig": {"keyPath": "/data/keys/pub.pem"}}),
+        json!({"privateKeyConfig": {"keyPath": "/keys/pub.pem"}}),
     );
     let new = set(
-        workshop_mv(),
+        trusting_mv(),
         "/spec/config",
-        json!({"publicKeyConfig": {"keyPath": "/data/keys/pub.pem"}}),
+        json!({"publicKeyConfig": {"keyPath": "/keys/pub.pem"}}),
     );
-    assert_eq!(
-        patched(&workshop_pod(), &alias),
-        patched(&workshop_pod(), &new)
-    );
+    assert_eq!(patched(&keys_pod(), &alias), patched(&keys_pod(), &new));
 }
 
 #[test]
 fn certificate_exact_args_and_trust_config_dropped_outside_sigstore() {
     let mv = set(
-        workshop_mv(),
+        trusting_mv(),
         "/spec/config",
-        json!({"pkiConfig": {"certificateAuthority": "/data/ca.pem"}, "clientTrustConfig": {"trustConfigPath": "/data/t.json"}}),
+        json!({"pkiConfig": {"certificateAuthority": "/keys/ca.pem"}, "clientTrustConfig": {"trustConfigPath": "/keys/t.json"}}),
     );
-    let out = patched(&workshop_pod(), &mv);
+    let out = patched(&keys_pod(), &mv);
     assert_eq!(
         args(&out),
         strings(&[
@@ -142,7 +144,7 @@ fn certificate_exact_args_and_trust_config_dropped_outside_sigstore() {
             "certificate",
             "--signature=/data/bert-base-uncased/model.sig",
             "--certificate-chain",
-            "/data/ca.pem",
+            "/keys/ca.pem",
             "--termination-log",
             "/dev/termination-log",
             "/data/bert-base-uncased",
@@ -295,7 +297,8 @@ fn pull_policy_resources_and_security_context() {
         sc,
         json!({
             "allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "privileged": false,
-            "readOnlyRootFilesystem": true, "runAsNonRoot": true, "seccompProfile": {"type": "RuntimeDefault"}
+            "readOnlyRootFilesystem": true, "runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532,
+            "seccompProfile": {"type": "RuntimeDefault"}
         })
     );
     assert_eq!(

@@ -82,20 +82,13 @@ fn verifier_name_on_a_regular_container_is_denied() {
 }
 
 #[test]
-fn forged_annotation_gets_the_real_verifier() {
-    // Claiming our annotation does not keep a dummy: it is replaced by the real verifier.
+fn forged_annotation_does_not_make_a_dummy_ours() {
+    // Claiming our annotation does not keep a dummy, nor get it replaced: the pod is refused.
     let mut p = workshop_pod();
     p["spec"]["initContainers"] =
         json!([{"name": "model-validation", "image": "busybox", "command": ["true"]}]);
     p["metadata"]["annotations"] = json!({"validation.ml.sigstore.dev/injected-spec-hash": "0000"});
-    let out = patched(&p, &workshop_mv());
-    let c = verifier(&out);
-    assert_eq!(
-        c.image.as_deref(),
-        Some(model_validation_operator::settings::DEFAULT_VERIFIER_IMAGE)
-    );
-    assert_eq!(c.args.unwrap()[0], "verify");
-    assert_eq!(out["spec"]["initContainers"].as_array().unwrap().len(), 1);
+    assert!(denial(&p, Some(&workshop_mv())).contains("reserved"));
 }
 
 #[test]
@@ -206,7 +199,7 @@ fn model_path_on_no_volume_is_denied() {
     assert!(denial(&workshop_pod(), Some(&mv)).contains("/database/m is on no volume"));
     let mut p = workshop_pod();
     p["spec"]["containers"][0]["volumeMounts"] = json!([{"name": "root", "mountPath": "/"}]);
-    assert!(denial(&p, Some(&workshop_mv())).contains("is on no volume"));
+    assert!(denial(&p, Some(&workshop_mv())).contains("cover the verifier's binary"));
 }
 
 #[test]
@@ -309,34 +302,40 @@ fn reinvocation_is_idempotent() {
         "/spec/config",
         json!({"pkiConfig": {"caRef": {"kind": "Secret", "name": "pki", "key": "ca.pem"}}}),
     );
-    let once = patched(&workshop_pod(), &mv);
+    let mut once = patched(&workshop_pod(), &mv);
+    assert!(matches!(decide_json(&once, Some(&mv)), Decision::Allow(_)));
+    // As stored: the API server defaults the Secret volume's mode.
+    once["spec"]["volumes"][2]["secret"]["defaultMode"] = json!(420);
     assert!(matches!(decide_json(&once, Some(&mv)), Decision::Allow(_)));
 }
 
 #[test]
 fn reinvocation_after_another_webhook_sees_its_volumes() {
-    // A later webhook mounts a second volume holding the signature: our container is replaced,
-    // not duplicated, and the pod converges.
-    let mv = set(
-        workshop_mv(),
-        "/spec/model/signaturePath",
-        json!("/sigs/model.sig"),
-    );
-    let mut p = workshop_pod();
-    p["spec"]["containers"][0]["volumeMounts"]
+    // A later webhook mounts a volume inside the model folder of the workload: our container is
+    // replaced (it now mounts that too), not duplicated, and the pod converges.
+    let once = patched(&workshop_pod(), &workshop_mv());
+    let mut later = once.clone();
+    later["spec"]["containers"][0]["volumeMounts"]
         .as_array_mut()
         .unwrap()
-        .push(json!({"name": "sigs", "mountPath": "/sigs"}));
-    let full = patched(&p, &mv);
-    let mut partial = full.clone();
-    partial["spec"]["initContainers"][0]["volumeMounts"] =
-        json!([{"name": "model-storage", "mountPath": "/data", "readOnly": true}]);
-    let again = patched(&partial, &mv);
+        .push(json!({"name": "extra", "mountPath": "/data/bert-base-uncased/extra"}));
+    later["spec"]["volumes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "extra", "emptyDir": {}}));
+    let again = patched(&later, &workshop_mv());
+    assert_eq!(again["spec"]["initContainers"].as_array().unwrap().len(), 1);
     assert_eq!(
-        again["spec"]["initContainers"],
-        full["spec"]["initContainers"]
+        mounts(&again),
+        vec![
+            ro("model-storage", "/data", None),
+            ro("extra", "/data/bert-base-uncased/extra", None)
+        ]
     );
-    assert!(matches!(decide_json(&again, Some(&mv)), Decision::Allow(_)));
+    assert!(matches!(
+        decide_json(&again, Some(&workshop_mv())),
+        Decision::Allow(_)
+    ));
 }
 
 #[test]

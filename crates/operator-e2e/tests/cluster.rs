@@ -18,7 +18,7 @@ use std::path::Path;
 use common::*;
 use k8s_openapi::api::authorization::v1::SelfSubjectAccessReview;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, DeleteParams, PostParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use model_validation_operator::crd::ModelValidation;
 use model_validation_operator::mutate::{decide, Decision};
 use model_validation_operator::settings::Settings;
@@ -298,14 +298,14 @@ async fn the_backdoor_in_config_json_fails_and_the_status_names_config_json() {
     .unwrap();
     std::fs::write(model.join("vocab.txt"), b"[PAD]\n[UNK]\n[CLS]\n[SEP]\n").unwrap();
     std::fs::write(model.join("model.safetensors"), vec![7u8; 4096]).unwrap();
-    sign_with_key(installed, &pvc, &model, "attack");
+    sign_with_key(installed, "attack", &model, "attack").await;
 
     let cr = cr_from(serde_json::json!({
         "apiVersion": "ml.sigstore.dev/v1alpha1", "kind": "ModelValidation",
         "metadata": {"name": "workshop-model"},
         "spec": {
             "model": {"path": "/data/bert-base-uncased", "signaturePath": "/data/bert-base-uncased/model.sig"},
-            "config": {"publicKeyConfig": {"keyPath": "/data/keys/signing-key.pub"}}
+            "config": {"publicKeyConfig": {"keyRef": {"kind": "ConfigMap", "name": "signing-key", "key": "signing-key.pub"}}}
         }
     }));
     let mvs = create_cr(&admin, "attack", &cr).await;
@@ -391,16 +391,27 @@ async fn the_backdoor_in_config_json_fails_and_the_status_names_config_json() {
 }
 
 /// Signs `model` with a fresh key whose public half goes to `<pvc>/keys/signing-key.pub`.
-fn sign_with_key(installed: &Installed, pvc: &Path, model: &Path, name: &str) {
+/// Signs `model` with a fresh key and publishes the public key as ConfigMap `signing-key`
+/// (key `signing-key.pub`) in `namespace`, for `keyRef`: a key on the model's own volume is
+/// refused (whoever writes the model would choose it).
+async fn sign_with_key(installed: &Installed, namespace: &str, model: &Path, name: &str) {
     let key = rcgen::KeyPair::generate().unwrap();
-    let keys = pvc.join("keys");
-    std::fs::create_dir_all(&keys).unwrap();
     let private = installed
         .cluster
         .work
         .join(format!("{name}-signing-key.pem"));
     std::fs::write(&private, key.serialize_pem()).unwrap();
-    std::fs::write(keys.join("signing-key.pub"), key.public_key_pem()).unwrap();
+    let admin = installed.cluster.admin().await.unwrap();
+    let config_maps: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::namespaced(admin, namespace);
+    let cm = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "signing-key"},
+        "data": {"signing-key.pub": key.public_key_pem()}
+    }))
+    .unwrap();
+    config_maps
+        .create(&PostParams::default(), &cm)
+        .await
+        .unwrap();
     let signed = std::process::Command::new(&installed.cluster.bins.model_signing)
         .args(["sign", "key", "--private-key"])
         .arg(&private)
@@ -435,7 +446,7 @@ async fn a_signed_pickle_payload_is_refused_when_the_cr_enforces_the_scan() {
         b"\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03.",
     )
     .unwrap();
-    sign_with_key(installed, &pvc, &model, "scan");
+    sign_with_key(installed, "scan", &model, "scan").await;
 
     let cr = |name: &str, mode: &str| {
         cr_from(serde_json::json!({
@@ -443,7 +454,7 @@ async fn a_signed_pickle_payload_is_refused_when_the_cr_enforces_the_scan() {
             "metadata": {"name": name},
             "spec": {
                 "model": {"path": "/data/bert-base-uncased", "signaturePath": "/data/bert-base-uncased/model.sig"},
-                "config": {"publicKeyConfig": {"keyPath": "/data/keys/signing-key.pub"}},
+                "config": {"publicKeyConfig": {"keyRef": {"kind": "ConfigMap", "name": "signing-key", "key": "signing-key.pub"}}},
                 "scan": mode
             }
         }))
@@ -607,6 +618,95 @@ async fn deleting_a_cr_does_not_block_deleting_its_pods() {
         "{}",
         status.message
     );
+}
+
+/// Issue 13, class 4: the label cannot be added to or removed from a running pod, and an
+/// ephemeral container may mount the model's storage read-only but not writable; other updates
+/// of labelled pods pass. Through the API server: the UPDATE entry's matchConditions and
+/// objectSelector decide which updates reach the webhook.
+#[tokio::test]
+async fn updates_cannot_undo_the_promise_but_other_updates_pass() {
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let admin = installed.cluster.admin().await.unwrap();
+    create_namespace(&admin, "updates", &[]).await.unwrap();
+    create_cr(
+        &admin,
+        "updates",
+        &sigstore_cr("mv", "model", SIGSTORE_IDENTITY),
+    )
+    .await;
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), "updates");
+    let denied = |err: kube::Error, wanted: &str| {
+        let kube::Error::Api(status) = err else {
+            panic!("expected a refusal, got {err}")
+        };
+        assert!(
+            status.code == 403 && status.message.contains(wanted),
+            "{}",
+            status.message
+        );
+    };
+    let pp = PatchParams::default();
+
+    // Labelled later: refused.
+    let mut plain = workshop_pod("plain", "mv");
+    plain.metadata.labels = Some([("app".to_owned(), "x".to_owned())].into());
+    pods.create(&PostParams::default(), &plain).await.unwrap();
+    let label =
+        serde_json::json!({"metadata": {"labels": {"validation.ml.sigstore.dev/ml": "mv"}}});
+    denied(
+        pods.patch("plain", &pp, &Patch::Merge(&label))
+            .await
+            .unwrap_err(),
+        "cannot be added to",
+    );
+
+    // Labelled at creation: other updates pass, removing or changing the label does not.
+    pods.create(&PostParams::default(), &workshop_pod("verified", "mv"))
+        .await
+        .unwrap();
+    let other =
+        serde_json::json!({"metadata": {"labels": {"app": "y"}, "annotations": {"a": "b"}}});
+    pods.patch("verified", &pp, &Patch::Merge(&other))
+        .await
+        .unwrap();
+    let unlabel =
+        serde_json::json!({"metadata": {"labels": {"validation.ml.sigstore.dev/ml": null}}});
+    denied(
+        pods.patch("verified", &pp, &Patch::Merge(&unlabel))
+            .await
+            .unwrap_err(),
+        "cannot be removed from",
+    );
+
+    // Ephemeral containers: read-only passes, writable is refused.
+    let writable = with_debug_container(&pods, "verified", "rw", false).await;
+    denied(
+        pods.replace_ephemeral_containers("verified", &PostParams::default(), &writable)
+            .await
+            .unwrap_err(),
+        "ephemeral container \"rw\"",
+    );
+    let readable = with_debug_container(&pods, "verified", "ro", true).await;
+    pods.replace_ephemeral_containers("verified", &PostParams::default(), &readable)
+        .await
+        .unwrap();
+}
+
+/// The pod with one more ephemeral container mounting the model's claim.
+async fn with_debug_container(pods: &Api<Pod>, pod: &str, name: &str, read_only: bool) -> Pod {
+    let mut pod = pods.get(pod).await.unwrap();
+    let spec = pod.spec.as_mut().unwrap();
+    spec.ephemeral_containers.get_or_insert_with(Vec::new).push(
+        serde_json::from_value(serde_json::json!({
+            "name": name, "image": "busybox", "terminationMessagePolicy": "File",
+            "volumeMounts": [{"name": "model-storage", "mountPath": "/m", "readOnly": read_only}]
+        }))
+        .unwrap(),
+    );
+    pod
 }
 
 /// The operator process authenticates as the ServiceAccount bound by config/rbac: what it may do

@@ -1,6 +1,6 @@
 //! With the operator stopped, the shipped webhook configuration (failurePolicy Fail, objectSelector
 //! on the label) refuses labelled pods and lets every other pod through; existing labelled pods can
-//! still be deleted. A binary of its own: stopping the operator would break the other tests.
+//! still be updated (finalizers, annotations) and deleted, but not unlabelled. A binary of its own: stopping the operator would break the other tests.
 
 #![allow(
     clippy::unwrap_used,
@@ -14,7 +14,7 @@ mod common;
 
 use common::*;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, DeleteParams, PostParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use model_validation_operator::VERIFIER_CONTAINER;
 use operator_e2e::cluster::create_namespace;
 
@@ -73,7 +73,29 @@ async fn with_the_operator_stopped_labelled_pods_are_refused_and_unlabelled_ones
         created.spec.unwrap().init_containers.is_none(),
         "unlabelled pods are not mutated"
     );
-    // Deleting needs no webhook (CREATE only is registered).
+    // Updates that keep the label (finalizers, annotations) never reach the webhook
+    // (matchConditions), so they pass with the operator down; a label change does not.
+    let keep = serde_json::json!({"metadata": {"finalizers": ["example.com/keep"],
+                                               "annotations": {"touched": "yes"}}});
+    pods.patch("before", &PatchParams::default(), &Patch::Merge(&keep))
+        .await
+        .unwrap();
+    let unkeep = serde_json::json!({"metadata": {"finalizers": null}});
+    pods.patch("before", &PatchParams::default(), &Patch::Merge(&unkeep))
+        .await
+        .unwrap();
+    let relabel =
+        serde_json::json!({"metadata": {"labels": {"validation.ml.sigstore.dev/ml": null}}});
+    let err = pods
+        .patch("before", &PatchParams::default(), &Patch::Merge(&relabel))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("pod-updates.validation.ml.sigstore.dev"),
+        "{err}"
+    );
+    // Deleting needs no webhook (DELETE is not registered).
     pods.delete("before", &DeleteParams::default())
         .await
         .unwrap();

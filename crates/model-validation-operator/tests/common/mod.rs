@@ -144,3 +144,17 @@ pub fn ro(
         Some(true),
     )
 }
+
+/// The workshop pod with a ConfigMap of trust files at /keys.
+pub fn keys_pod() -> Value {
+    let mut p = workshop_pod();
+    p["spec"]["containers"][0]["volumeMounts"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "keys", "mountPath": "/keys"}));
+    p["spec"]["volumes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "keys", "configMap": {"name": "model-keys"}}));
+    p
+}

@@ -3,7 +3,7 @@
 
 use crate::pickle;
 use crate::policy::Policy;
-use crate::scan::scan_source;
+use crate::scan::{scan_source, scan_source_reach};
 use crate::verdict::FileReport;
 
 /// The pickle emulator on arbitrary bytes.
@@ -24,4 +24,10 @@ pub fn fuzz_capture(data: &[u8], chunk: usize) -> FileReport {
         cap.feed((i * chunk.max(1)) as u64, part);
     }
     cap.scan("fuzz", &Policy::default())
+}
+
+/// A scan of `data` and every import its pickles reach (`module.name`, allow-listed or not):
+/// what the differential test compares with the globals CPython's unpickler asks for.
+pub fn scan_reach(data: &[u8]) -> (FileReport, Vec<String>) {
+    scan_source_reach("fuzz", &data, &Policy::default())
 }

@@ -21,6 +21,9 @@ pub(crate) struct Scanned {
     pub format: Format,
     pub findings: Vec<Finding>,
     pub user_allowed: Vec<String>,
+    /// Every import the pickles of this file reach (`module.name`), allow-listed or not:
+    /// what the differential tests compare with CPython's unpickler.
+    pub imports: Vec<String>,
 }
 
 impl Scanned {
@@ -29,16 +32,26 @@ impl Scanned {
             format,
             findings,
             user_allowed: Vec::new(),
+            imports: Vec::new(),
         }
     }
 }
 
 /// Scans one file's bytes. `name` is only used in the report.
 pub fn scan_source(name: &str, src: &dyn Source, policy: &Policy) -> FileReport {
+    scan_source_reach(name, src, policy).0
+}
+
+/// [`scan_source`], and every import its pickles reach (for the differential tests).
+pub(crate) fn scan_source_reach(
+    name: &str,
+    src: &dyn Source,
+    policy: &Policy,
+) -> (FileReport, Vec<String>) {
     let s = scan(src, policy, 0, false);
     let mut report = FileReport::from_findings(name.to_string(), s.format, s.findings, src.len());
     report.user_allowed = s.user_allowed;
-    report
+    (report, s.imports)
 }
 
 fn unknown(subject: &str, detail: impl Into<String>) -> Finding {
@@ -115,11 +128,14 @@ pub(crate) fn scan(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: b
 }
 
 /// A pickle file: one pickle, or several in a row (legacy `torch.save` writes five, then raw
-/// storage bytes). `None` when it is not a pickle after all (text that starts like one).
+/// storage bytes). `None` when it is not a pickle after all: text that starts like one and
+/// fails where CPython's unpickler fails too, before any import. A stop at a limit of the
+/// emulator is never such a failure: the file is then a pickle with an `unknown` finding.
 fn scan_pickles(src: &dyn Source, head: &[u8], policy: &Policy, forced: bool) -> Option<Scanned> {
     let legacy = head.starts_with(LEGACY_TORCH_MAGIC);
     let mut findings = Vec::new();
     let mut user_allowed: Vec<String> = Vec::new();
+    let mut imports: Vec<String> = Vec::new();
     let mut pos = 0u64;
     let mut count = 0;
     let mut protocol = 0;
@@ -127,13 +143,19 @@ fn scan_pickles(src: &dyn Source, head: &[u8], policy: &Policy, forced: bool) ->
     loop {
         let out = pickle::analyze(src, pos, policy);
         if count == 0 {
-            if !forced && !out.stopped && !out.saw_code && text::is_text(head) {
+            let cpython_fails_too = !out.stopped && !out.limit && !out.saw_code;
+            if !forced && cpython_fails_too && text::is_text(head) {
                 return None;
             }
             protocol = out.protocol;
         }
         joblib |= out.joblib;
         findings.extend(out.findings);
+        for i in out.imports {
+            if !imports.contains(&i) {
+                imports.push(i);
+            }
+        }
         for u in out.user_allowed {
             if !user_allowed.contains(&u) {
                 user_allowed.push(u);
@@ -165,6 +187,7 @@ fn scan_pickles(src: &dyn Source, head: &[u8], policy: &Policy, forced: bool) ->
         format,
         findings,
         user_allowed,
+        imports,
     })
 }
 
@@ -185,6 +208,7 @@ fn scan_npy(src: &dyn Source, head: &[u8], policy: &Policy) -> Scanned {
         format: Format::Npy,
         findings,
         user_allowed: out.user_allowed,
+        imports: out.imports,
     }
 }
 
@@ -435,6 +459,7 @@ fn scan_zip(src: &dyn Source, policy: &Policy, depth: u8) -> Scanned {
         format,
         findings,
         user_allowed,
+        imports: Vec::new(),
     }
 }
 
@@ -494,5 +519,6 @@ fn scan_tar(src: &dyn Source, policy: &Policy, depth: u8) -> Scanned {
         format: Format::Tar,
         findings,
         user_allowed,
+        imports: Vec::new(),
     }
 }

@@ -8,8 +8,8 @@ use std::rc::Rc;
 
 mod calls;
 
-use super::reader::{Cursor, ReadError};
-use super::text::{parse_int, parse_raw_unicode, parse_string_literal};
+use super::reader::{Cursor, Framing, ReadError};
+use super::text::{parse_int, parse_memo_key, parse_raw_unicode, parse_string_literal};
 use super::value::{Imported, V};
 use crate::policy::Policy;
 use crate::source::Source;
@@ -17,8 +17,9 @@ use crate::verdict::{Finding, Verdict};
 
 /// Byte strings longer than this are skipped, not kept.
 pub(crate) const KEEP_BYTES: u64 = 1 << 20;
-/// Longest text line (protocol 0 arguments).
-const MAX_LINE: usize = 1 << 16;
+/// Longest text line (protocol 0 arguments). CPython has no limit: a longer line stops the
+/// emulation as a limit (`unknown`), never as a parse error.
+const MAX_LINE: usize = 64 << 20;
 /// Opcodes per pickle; memo entries; container items kept.
 const MAX_OPS: u64 = 200_000_000;
 const MAX_MEMO: usize = 20_000_000;
@@ -47,20 +48,47 @@ pub struct PickleOutcome {
     pub joblib: bool,
     /// Where and why parsing failed.
     pub error: Option<(u64, String)>,
+    /// The emulation stopped at one of its limits or at a construct it does not follow, not
+    /// where CPython raises: the rest of the stream was not judged.
+    pub limit: bool,
+    /// Every distinct import reached (`module.name`), allow-listed or not.
+    pub imports: Vec<String>,
+    /// An argument ran past the end of its FRAME.
+    pub straddled: bool,
 }
 
-/// Why the emulation stops early (the real unpickler would raise there).
-struct Stop(String);
+/// Why the emulation stops early: where the real unpickler raises too, or (`limit`) at a
+/// limit of the emulator or a construct it does not follow, where CPython may go on.
+struct Stop {
+    why: String,
+    limit: bool,
+}
+
+impl Stop {
+    fn new(why: impl Into<String>) -> Self {
+        Self {
+            why: why.into(),
+            limit: false,
+        }
+    }
+
+    fn limit(why: impl Into<String>) -> Self {
+        Self {
+            why: why.into(),
+            limit: true,
+        }
+    }
+}
 
 impl From<ReadError> for Stop {
     fn from(e: ReadError) -> Self {
-        Stop(match e {
-            ReadError::Truncated => "truncated: the data ends inside an opcode".into(),
-            ReadError::FrameStraddle => {
-                "an opcode argument crosses the end of its FRAME (parser-differential trick)".into()
-            }
-            ReadError::Source(e) => e.to_string(),
-        })
+        match e {
+            ReadError::Truncated => Stop::new("truncated: the data ends inside an opcode"),
+            ReadError::LineTooLong(max) => Stop::limit(format!(
+                "a text argument is longer than {max} bytes (the scanner's limit)"
+            )),
+            ReadError::Source(e) => Stop::limit(e.to_string()),
+        }
     }
 }
 
@@ -93,6 +121,45 @@ impl<'a> Vm<'a> {
         }
     }
 
+    /// Both readings of the pickle at `start` when they differ: an argument that runs past
+    /// the end of its FRAME is read from after the frame by an unpickler over `io.BytesIO`
+    /// (`torch.load` of a zip archive) and on from where it was by `pickle.loads`; every
+    /// import and call of either reading counts, and the file is not `safe`.
+    pub fn run_readings(
+        src: &'a dyn Source,
+        start: u64,
+        policy: &'a Policy,
+        depth: u8,
+    ) -> PickleOutcome {
+        let mut out = Vm::new(src, start, policy, depth).run();
+        if !out.straddled {
+            return out;
+        }
+        let mut other = Vm::new(src, start, policy, depth);
+        other.cur.framing = Framing::Contiguous;
+        let other = other.run();
+        out.findings.push(Finding::new(
+            Verdict::Unknown,
+            "FRAME",
+            "an opcode argument runs past the end of its FRAME: unpicklers reading from \
+             memory and from a stream read different bytes there (both readings judged)",
+        ));
+        out.findings.extend(other.findings);
+        for i in other.imports {
+            if !out.imports.contains(&i) {
+                out.imports.push(i);
+            }
+        }
+        for u in other.user_allowed {
+            if !out.user_allowed.contains(&u) {
+                out.user_allowed.push(u);
+            }
+        }
+        out.saw_code |= other.saw_code;
+        out.joblib |= other.joblib;
+        out
+    }
+
     /// Runs to STOP or to the first error.
     pub fn run(mut self) -> PickleOutcome {
         let mut ops = 0u64;
@@ -100,7 +167,7 @@ impl<'a> Vm<'a> {
             let pos = self.cur.pos();
             ops += 1;
             let step = if ops > MAX_OPS {
-                Err(Stop(format!("more than {MAX_OPS} opcodes")))
+                Err(Stop::limit(format!("more than {MAX_OPS} opcodes")))
             } else {
                 self.step(pos)
             };
@@ -110,13 +177,15 @@ impl<'a> Vm<'a> {
                     break;
                 }
                 Ok(false) => {}
-                Err(Stop(why)) => {
-                    self.out.error = Some((pos, why));
+                Err(stop) => {
+                    self.out.error = Some((pos, stop.why));
+                    self.out.limit = stop.limit;
                     break;
                 }
             }
         }
         self.out.end = self.cur.pos();
+        self.out.straddled = self.cur.straddled;
         self.out
     }
 
@@ -128,22 +197,20 @@ impl<'a> Vm<'a> {
     }
 
     fn pop(&mut self) -> Result<V, Stop> {
-        self.stack
-            .pop()
-            .ok_or_else(|| Stop("stack underflow".into()))
+        self.stack.pop().ok_or_else(|| Stop::new("stack underflow"))
     }
 
     fn top(&self) -> Result<&V, Stop> {
         self.stack
             .last()
-            .ok_or_else(|| Stop("stack underflow".into()))
+            .ok_or_else(|| Stop::new("stack underflow"))
     }
 
     fn pop_mark(&mut self) -> Result<Vec<V>, Stop> {
         let prev = self
             .meta
             .pop()
-            .ok_or_else(|| Stop("could not find MARK".into()))?;
+            .ok_or_else(|| Stop::new("could not find MARK"))?;
         Ok(std::mem::replace(&mut self.stack, prev))
     }
 
@@ -156,13 +223,13 @@ impl<'a> Vm<'a> {
         self.memo
             .get(&key)
             .cloned()
-            .ok_or_else(|| Stop(format!("memo key {key} was never written")))
+            .ok_or_else(|| Stop::new(format!("memo key {key} was never written")))
     }
 
     fn memo_put(&mut self, key: u64) -> Result<(), Stop> {
         let v = self.top()?.clone();
         if self.memo.len() >= MAX_MEMO && !self.memo.contains_key(&key) {
-            return Err(Stop(format!("more than {MAX_MEMO} memo entries")));
+            return Err(Stop::limit(format!("more than {MAX_MEMO} memo entries")));
         }
         self.memo.insert(key, v);
         Ok(())
@@ -173,7 +240,7 @@ impl<'a> Vm<'a> {
             self.cur.skip(len)?;
             return Ok(V::LargeBytes);
         }
-        let n = usize::try_from(len).map_err(|_| Stop("length overflow".into()))?;
+        let n = usize::try_from(len).map_err(|_| Stop::new("length overflow"))?;
         Ok(V::Bytes(self.cur.take(n)?.into()))
     }
 
@@ -186,7 +253,7 @@ impl<'a> Vm<'a> {
 
     fn line_str(&mut self) -> Result<String, Stop> {
         let l = self.cur.line(MAX_LINE)?;
-        String::from_utf8(l).map_err(|_| Stop("text argument is not UTF-8".into()))
+        String::from_utf8(l).map_err(|_| Stop::new("text argument is not UTF-8"))
     }
 
     /// One opcode; `Ok(true)` at STOP.
@@ -199,7 +266,12 @@ impl<'a> Vm<'a> {
                 return Ok(false);
             }
             b'0' => {
-                self.pop()?;
+                // CPython's POP takes the mark itself when nothing is above it.
+                if self.stack.is_empty() && !self.meta.is_empty() {
+                    self.pop_mark()?;
+                } else {
+                    self.pop()?;
+                }
                 return Ok(false);
             }
             b'1' => {
@@ -235,7 +307,7 @@ impl<'a> Vm<'a> {
                     self.cur.le(1)?
                 } else {
                     let n = self.cur.le(4)? as u32 as i32;
-                    u64::try_from(n).map_err(|_| Stop("LONG4 with a negative length".into()))?
+                    u64::try_from(n).map_err(|_| Stop::new("LONG4 with a negative length"))?
                 };
                 match self.bytes(n)? {
                     V::Bytes(b) if b.len() <= 8 => V::Int(le_signed(&b)),
@@ -248,12 +320,12 @@ impl<'a> Vm<'a> {
             b'S' => {
                 let l = self.cur.line(MAX_LINE)?;
                 let b = parse_string_literal(&l)
-                    .ok_or_else(|| Stop("STRING argument is not a quoted literal".into()))?;
+                    .ok_or_else(|| Stop::new("STRING argument is not a quoted literal"))?;
                 V::Str(String::from_utf8_lossy(&b).into())
             }
             b'T' => {
                 let n = self.cur.le(4)? as u32 as i32;
-                let n = u64::try_from(n).map_err(|_| Stop("BINSTRING negative length".into()))?;
+                let n = u64::try_from(n).map_err(|_| Stop::new("BINSTRING negative length"))?;
                 self.text(n)?
             }
             b'U' => {
@@ -263,7 +335,7 @@ impl<'a> Vm<'a> {
             b'V' => {
                 let l = self.cur.line(MAX_LINE)?;
                 let s = parse_raw_unicode(&l)
-                    .ok_or_else(|| Stop("UNICODE argument: bad escape".into()))?;
+                    .ok_or_else(|| Stop::new("UNICODE argument: bad escape"))?;
                 V::Str(s.into())
             }
             b'X' => {
@@ -310,7 +382,7 @@ impl<'a> Vm<'a> {
                     .stack
                     .len()
                     .checked_sub(n)
-                    .ok_or_else(|| Stop("stack underflow".into()))?;
+                    .ok_or_else(|| Stop::new("stack underflow"))?;
                 V::Tuple(Rc::new(self.stack.split_off(at)))
             }
             b'a' => {
@@ -338,16 +410,23 @@ impl<'a> Vm<'a> {
                 self.pop_mark()?;
                 match self.top()? {
                     V::Set => {}
-                    _ => return Err(Stop("ADDITEMS on something that is not a set".into())),
+                    V::Object(o) => {
+                        // The unpickler calls the object's own `add`.
+                        let by = o.made_by.clone().unwrap_or_default();
+                        self.finding(
+                            Verdict::Unknown,
+                            "ADDITEMS",
+                            format!("ADDITEMS calls a method of an object made by {by}"),
+                            pos,
+                        );
+                    }
+                    _ => return Err(Stop::new("ADDITEMS on something that is not a set")),
                 }
                 return Ok(false);
             }
             b'g' => {
                 let l = self.cur.line(MAX_LINE)?;
-                let key = parse_int(&l, false)
-                    .flatten()
-                    .and_then(|k| u64::try_from(k).ok())
-                    .ok_or_else(|| Stop("GET: bad memo key".into()))?;
+                let key = parse_memo_key(&l).ok_or_else(|| Stop::new("GET: bad memo key"))?;
                 self.memo_get(key)?
             }
             b'h' => {
@@ -360,10 +439,7 @@ impl<'a> Vm<'a> {
             }
             b'p' => {
                 let l = self.cur.line(MAX_LINE)?;
-                let key = parse_int(&l, false)
-                    .flatten()
-                    .and_then(|k| u64::try_from(k).ok())
-                    .ok_or_else(|| Stop("PUT: bad memo key".into()))?;
+                let key = parse_memo_key(&l).ok_or_else(|| Stop::new("PUT: bad memo key"))?;
                 self.memo_put(key)?;
                 return Ok(false);
             }
@@ -395,7 +471,7 @@ impl<'a> Vm<'a> {
                         let (m, n) = (m.to_string(), n.to_string());
                         self.import(&m, &n, pos, "STACK_GLOBAL")?
                     }
-                    _ => return Err(Stop("STACK_GLOBAL operands are not strings".into())),
+                    _ => return Err(Stop::new("STACK_GLOBAL operands are not strings")),
                 }
             }
             b'i' => {
@@ -409,7 +485,7 @@ impl<'a> Vm<'a> {
                 let mut items = self.pop_mark()?.into_iter();
                 let class = items
                     .next()
-                    .ok_or_else(|| Stop("OBJ without a class".into()))?;
+                    .ok_or_else(|| Stop::new("OBJ without a class"))?;
                 let args = V::Tuple(Rc::new(items.collect()));
                 self.call(class, args, "OBJ", pos)?
             }
@@ -461,7 +537,7 @@ impl<'a> Vm<'a> {
             0x80 => {
                 let proto = self.cur.byte()?;
                 if proto > 5 {
-                    return Err(Stop(format!("unsupported pickle protocol {proto}")));
+                    return Err(Stop::new(format!("unsupported pickle protocol {proto}")));
                 }
                 if pos != self.start {
                     self.finding(
@@ -477,15 +553,7 @@ impl<'a> Vm<'a> {
             }
             0x95 => {
                 let len = self.cur.le(8)?;
-                let here = self.cur.pos();
-                if self.cur.frame_end.is_some_and(|end| end > here) {
-                    return Err(Stop("a FRAME starts before the previous one ends".into()));
-                }
-                let end = here.checked_add(len).filter(|&e| e <= self.cur.len());
-                match end {
-                    Some(end) => self.cur.frame_end = Some(end),
-                    None => return Err(Stop("FRAME longer than the data".into())),
-                }
+                self.cur.enter_frame(len)?;
                 return Ok(false);
             }
             0x97 => {
@@ -501,7 +569,7 @@ impl<'a> Vm<'a> {
                 self.top()?;
                 return Ok(false);
             }
-            other => return Err(Stop(format!("invalid opcode 0x{other:02x}"))),
+            other => return Err(Stop::new(format!("invalid opcode 0x{other:02x}"))),
         };
         self.stack.push(v);
         Ok(false)
@@ -527,7 +595,7 @@ impl<'a> Vm<'a> {
                 );
                 Ok(())
             }
-            _ => Err(Stop("APPEND on something that is not a list".into())),
+            _ => Err(Stop::new("APPEND on something that is not a list")),
         }
     }
 
@@ -556,14 +624,14 @@ impl<'a> Vm<'a> {
                 }
                 Ok(())
             }
-            _ => Err(Stop("SETITEM on something that is not a dict".into())),
+            _ => Err(Stop::new("SETITEM on something that is not a dict")),
         }
     }
 }
 
 fn pairs(items: Vec<V>) -> Result<Vec<(V, V)>, Stop> {
     if !items.len().is_multiple_of(2) {
-        return Err(Stop("odd number of items for a dict".into()));
+        return Err(Stop::new("odd number of items for a dict"));
     }
     let mut out = Vec::with_capacity(items.len() / 2);
     let mut it = items.into_iter();
@@ -577,7 +645,7 @@ fn int_value(parsed: Option<Option<i64>>) -> Result<V, Stop> {
     match parsed {
         Some(Some(v)) => Ok(V::Int(v)),
         Some(None) => Ok(V::BigInt),
-        None => Err(Stop("INT/LONG argument is not a number".into())),
+        None => Err(Stop::new("INT/LONG argument is not a number")),
     }
 }
 

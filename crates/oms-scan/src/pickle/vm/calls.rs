@@ -22,11 +22,14 @@ impl Vm<'_> {
         let full = format!("{module}.{name}");
         if !is_dotted_identifier(module) || !is_dotted_identifier(name) {
             self.out.invalid_import = true;
-            return Err(Stop(format!(
+            return Err(Stop::new(format!(
                 "{via} of {full:?}, which is not a Python name (a loader fails here)"
             )));
         }
         self.out.saw_code = true;
+        if !self.out.imports.contains(&full) {
+            self.out.imports.push(full.clone());
+        }
         let finding = self.classify(module, name, pos, via);
         Ok(V::Import(Rc::new(Imported { full, finding })))
     }
@@ -84,7 +87,7 @@ impl Vm<'_> {
                     state: RefCell::new(None),
                 })))
             }
-            V::Module(m) => Err(Stop(format!("{how} calls the module object {m}"))),
+            V::Module(m) => Err(Stop::new(format!("{how} calls the module object {m}"))),
             V::Object(o) => {
                 let by = o.made_by.clone().unwrap_or_else(|| "?".into());
                 self.finding(
@@ -99,7 +102,7 @@ impl Vm<'_> {
                     state: RefCell::new(None),
                 })))
             }
-            _ => Err(Stop(format!("{how} on a value that is not callable"))),
+            _ => Err(Stop::new(format!("{how} on a value that is not callable"))),
         }
     }
 
@@ -141,7 +144,7 @@ impl Vm<'_> {
             if !looks_like_pickle(bytes) {
                 continue;
             }
-            let inner = Vm::new(&bytes.as_ref(), 0, self.policy, self.depth + 1).run();
+            let inner = Vm::run_readings(&bytes.as_ref(), 0, self.policy, self.depth + 1);
             for mut f in inner.findings {
                 f.detail = format!("nested pickle passed to {full}: {}", f.detail);
                 f.offset = Some(pos);
@@ -171,8 +174,33 @@ impl Vm<'_> {
                 );
                 Ok(())
             }
-            V::Dict(_) | V::List(_) | V::Tuple(_) | V::Str(_) | V::Int(_) | V::None => {
-                Err(Stop("BUILD on a plain value".into()))
+            V::None
+            | V::Bool
+            | V::Int(_)
+            | V::BigInt
+            | V::Float
+            | V::Str(_)
+            | V::Bytes(_)
+            | V::LargeBytes
+            | V::Tuple(_)
+            | V::List(_)
+            | V::Dict(_)
+            | V::Set => {
+                // CPython: a plain value has no `__setstate__` and no `__dict__`; a `None`
+                // state, or `(None, {})`, changes nothing and is accepted.
+                let empty_slots = |v: &V| matches!(v, V::Dict(d) if d.borrow().is_empty());
+                let accepted = match &state {
+                    V::None => true,
+                    V::Tuple(t) => {
+                        matches!(t.as_slice(), [V::None, slots] if empty_slots(slots))
+                    }
+                    _ => false,
+                };
+                if accepted {
+                    Ok(())
+                } else {
+                    Err(Stop::new("BUILD sets attributes on a plain value"))
+                }
             }
             _ => {
                 self.finding(
@@ -199,25 +227,25 @@ impl Vm<'_> {
                     "joblib array wrapper inside an unfinished frame".into(),
                     pos,
                 );
-                return Err(Stop("joblib wrapper inside a frame".into()));
+                return Err(Stop::new("joblib wrapper inside a frame"));
             }
         }
         self.cur.frame_end = None;
         let layout = state
             .dict_get("dtype")
             .and_then(|d| dtype_layout(&d, 0))
-            .ok_or_else(|| Stop("joblib array wrapper: unsupported or missing dtype".into()))?;
+            .ok_or_else(|| Stop::new("joblib array wrapper: unsupported or missing dtype"))?;
         if layout.has_object {
             if self.depth >= MAX_DEPTH {
-                return Err(Stop("joblib object arrays nested too deep".into()));
+                return Err(Stop::limit("joblib object arrays nested too deep"));
             }
-            let inner = Vm::new(self.src, here, self.policy, self.depth + 1).run();
+            let inner = Vm::run_readings(self.src, here, self.policy, self.depth + 1);
             let end = inner.end;
             let stopped = inner.stopped;
             self.merge(inner);
             if !stopped {
-                return Err(Stop(
-                    "joblib object array: nested pickle did not finish".into(),
+                return Err(Stop::new(
+                    "joblib object array: nested pickle did not finish",
                 ));
             }
             self.cur.set_pos(end);
@@ -232,10 +260,10 @@ impl Vm<'_> {
                     _ => None,
                 })
             })
-            .ok_or_else(|| Stop("joblib array wrapper: bad shape".into()))?;
+            .ok_or_else(|| Stop::new("joblib array wrapper: bad shape"))?;
         let nbytes = count
             .checked_mul(layout.itemsize)
-            .ok_or_else(|| Stop("joblib array size overflows".into()))?;
+            .ok_or_else(|| Stop::new("joblib array size overflows"))?;
         let aligned = matches!(
             state.dict_get("numpy_array_alignment_bytes"),
             Some(V::Int(_))

@@ -1,0 +1,167 @@
+//! CPython's unpickler is the oracle: every global it reaches in a file must be one the
+//! scanner reports (and a file it reaches a non-allow-listed global in is never `safe`).
+//!
+//! Inputs: generated pickles (tests/common/pickle_gen.rs, fixed seeds), the fuzz corpora of
+//! the scanner's targets, and the generated scanner corpus (scripts/scan-corpus). The oracle
+//! (tests/oracle/pickle_reach.py) runs once over all of them; it never imports or calls
+//! anything real.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::pickle_gen::{self, Rng};
+use oms_scan::{fuzz, Class, Policy, Verdict};
+use serde_json::Value;
+
+/// Generated pickles per run; OMS_SCAN_ORACLE_CASES and OMS_SCAN_ORACLE_SEED run more (the
+/// numbers of longer runs are in fuzz/README.md).
+const GENERATED: usize = 4000;
+const SEED: u64 = 0x5eed_0014;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name}={v:?} is not a number"))
+        })
+        .unwrap_or(default)
+}
+
+fn generated() -> usize {
+    env_number("OMS_SCAN_ORACLE_CASES", GENERATED as u64) as usize
+}
+
+/// Every input, by a file name that says where it comes from.
+fn inputs(python: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut rng = Rng::new(env_number("OMS_SCAN_ORACLE_SEED", SEED));
+    for i in 0..generated() {
+        out.insert(format!("gen-{i:05}"), pickle_gen::pickle(&mut rng));
+    }
+    for target in ["scan_pickle", "scan_sniff", "scan_capture"] {
+        let dir = common::repo().join("fuzz/corpus").join(target);
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            out.insert(
+                format!("fuzz-{target}-{name}"),
+                std::fs::read(&path).unwrap(),
+            );
+        }
+    }
+    let corpus = tempfile::tempdir().unwrap();
+    common::generate_corpus(python, corpus.path());
+    let mut stack = vec![corpus.path().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(corpus.path()).unwrap();
+                let name = rel.to_string_lossy().replace('/', "~");
+                out.insert(format!("corpus-{name}"), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// The globals CPython reached in each input, by running the oracle once over them all.
+fn oracle(python: &Path, inputs: &BTreeMap<String, Vec<u8>>) -> serde_json::Map<String, Value> {
+    let dir = tempfile::tempdir().unwrap();
+    // OMS_SCAN_ORACLE_KEEP=<dir> keeps the inputs for a look at a disagreement.
+    let keep = std::env::var_os("OMS_SCAN_ORACLE_KEEP");
+    for (name, bytes) in inputs {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+        if let Some(keep) = &keep {
+            std::fs::create_dir_all(keep).unwrap();
+            std::fs::write(Path::new(keep).join(name), bytes).unwrap();
+        }
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/pickle_reach.py");
+    let out = common::run_python(python, &script, &[dir.path()]);
+    serde_json::from_slice(&out).expect("oracle output is JSON")
+}
+
+/// Why this input breaks the promise, if it does.
+fn disagreement(bytes: &[u8], reached: &Value) -> Option<String> {
+    let (report, imports) = fuzz::scan_reach(bytes);
+    let policy = Policy::default();
+    let mut problems = Vec::new();
+    for g in reached["globals"].as_array().unwrap() {
+        let (module, name) = (g[0].as_str().unwrap(), g[1].as_str().unwrap());
+        // Not a dotted Python name: no import finds it (the scanner stops there too).
+        if !g[2].as_bool().unwrap() {
+            continue;
+        }
+        let full = format!("{module}.{name}");
+        if !imports.contains(&full) {
+            problems.push(format!("CPython reaches {full}, the scanner does not"));
+        }
+        if report.verdict == Verdict::Safe && policy.classify(module, name) != Class::Allowed {
+            problems.push(format!("safe, but CPython reaches {full}"));
+        }
+    }
+    (!problems.is_empty()).then(|| {
+        format!(
+            "{}; scanner: {:?} {:?} {:?}; CPython: {}",
+            problems.join(", "),
+            report.verdict,
+            report.format,
+            report
+                .findings
+                .iter()
+                .map(|f| &f.detail)
+                .collect::<Vec<_>>(),
+            reached
+        )
+    })
+}
+
+#[test]
+fn cpython_reaches_nothing_the_scanner_does_not_report() {
+    let python = common::scan_python();
+    let inputs = inputs(&python);
+    let reached = oracle(&python, &inputs);
+    assert_eq!(reached.len(), inputs.len(), "the oracle skipped inputs");
+    let mut failures = Vec::new();
+    let mut with_globals = 0;
+    for (name, bytes) in &inputs {
+        let r = &reached[name];
+        if !r["globals"].as_array().unwrap().is_empty() {
+            with_globals += 1;
+        }
+        if let Some(why) = disagreement(bytes, r) {
+            failures.push(format!("{name} ({} bytes): {why}", bytes.len()));
+        }
+    }
+    // The generator must keep reaching globals, or this test proves nothing.
+    assert!(
+        with_globals > generated() / 4,
+        "only {with_globals} inputs reach a global in CPython"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} inputs disagree with CPython:\n{}",
+        failures.len(),
+        inputs.len(),
+        failures
+            .iter()
+            .take(40)
+            .map(|f| f.chars().take(1500).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

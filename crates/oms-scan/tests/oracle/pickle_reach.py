@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""The loader as oracle: which globals CPython's own unpickler reaches in each file.
+
+Usage: pickle_reach.py DIR > reach.json
+
+Every regular file in DIR is read the way pickle-based loaders read it: `pickle.Unpickler`
+(the C implementation), pickle after pickle until the data ends or one raises (legacy
+`torch.save` files hold several), with `encoding="utf-8"` and a `persistent_load` (as
+`torch.load` has). `find_class` records the (module, name) it is asked for and returns an
+inert stand-in class: nothing is ever imported, and the stand-ins accept any construction,
+call, `__setstate__`, `append`/`extend`/`add`/`__setitem__`, recording the calls. A name
+that is not a dotted Python identifier raises, as the real import of it does. An address
+space limit keeps hostile memo keys or lengths from exhausting memory.
+
+Prints one JSON object: {file name: {"globals": [[module, name, is_name], ...],
+"calls": [...], "pickles": n, "error": str or null}}, where `is_name` says whether module
+and name are dotted Python identifiers (anything else no import can find).
+Standard library only.
+"""
+
+import io
+import json
+import os
+import pickle
+import resource
+import sys
+
+MAX_PICKLES = 16
+ADDRESS_SPACE = 2 << 30
+
+
+def is_name(dotted):
+    return dotted != "" and all(part.isidentifier() for part in dotted.split("."))
+
+
+class Recorder:
+    def __init__(self):
+        self.globals = []
+        self.calls = []
+
+    def stand_in(self, label):
+        calls = self.calls
+
+        class StandIn:
+            def __new__(cls, *args, **kwargs):
+                calls.append(f"new {label}")
+                return object.__new__(cls)
+
+            def __init__(self, *args, **kwargs):
+                pass
+
+            def __call__(self, *args, **kwargs):
+                calls.append(f"call result of {label}")
+                return self
+
+            def __setstate__(self, state):
+                calls.append(f"setstate {label}")
+
+            def __setitem__(self, key, value):
+                calls.append(f"setitem {label}")
+
+            def append(self, item):
+                calls.append(f"append {label}")
+
+            def extend(self, items):
+                calls.append(f"extend {label}")
+
+            def add(self, item):
+                calls.append(f"add {label}")
+
+        class Meta(type):
+            def __call__(cls, *args, **kwargs):
+                calls.append(f"call {label}")
+                return super().__call__(*args, **kwargs)
+
+        return Meta("StandIn", (StandIn,), {})
+
+
+class RecordingUnpickler(pickle.Unpickler):
+    def __init__(self, file, recorder):
+        super().__init__(file, encoding="utf-8")
+        self.recorder = recorder
+
+    def find_class(self, module, name):
+        importable = is_name(module) and is_name(name)
+        self.recorder.globals.append([module, name, importable])
+        if not importable:
+            # The real find_class asks `__import__` / `getattr` for a name that no module
+            # (or attribute) has: the load ends here.
+            raise ModuleNotFoundError(f"No module named {module!r}")
+        return self.recorder.stand_in(f"{module}.{name}")
+
+    def persistent_load(self, pid):
+        self.recorder.calls.append("persistent_load")
+        return self.recorder.stand_in("persistent")()
+
+
+def reach(data):
+    recorder = Recorder()
+    stream = io.BytesIO(data)
+    pickles = 0
+    error = None
+    while stream.tell() < len(data) and pickles < MAX_PICKLES:
+        try:
+            RecordingUnpickler(stream, recorder).load()
+        except BaseException as e:  # noqa: BLE001 - every failure ends the file, as in a loader
+            error = f"{type(e).__name__}: {e}"[:200]
+            break
+        pickles += 1
+    return {
+        "globals": recorder.globals,
+        "calls": recorder.calls[:1000],
+        "pickles": pickles,
+        "error": error,
+    }
+
+
+def main():
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+    directory = sys.argv[1]
+    out = {}
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                out[name] = reach(f.read())
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

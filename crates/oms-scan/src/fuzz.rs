@@ -31,3 +31,16 @@ pub fn fuzz_capture(data: &[u8], chunk: usize) -> FileReport {
 pub fn scan_reach(data: &[u8]) -> (FileReport, Vec<String>) {
     scan_source_reach("fuzz", &data, &Policy::default())
 }
+
+/// The members Python's `zipfile` lists in `data`, as the scanner's reader of that kind
+/// lists them: (name, local header offset, compressed size, method).
+pub fn zipfile_members(data: &[u8]) -> Result<Vec<(String, u64, u64, u16)>, String> {
+    crate::zip::entries_as_zipfile(&data)
+        .map(|entries| {
+            entries
+                .into_iter()
+                .map(|e| (e.name, e.local_offset, e.compressed, e.method))
+                .collect()
+        })
+        .map_err(|e| e.to_string())
+}

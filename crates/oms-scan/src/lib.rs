@@ -30,6 +30,7 @@ mod scan;
 mod source;
 mod verdict;
 mod zip;
+mod zip_scan;
 
 pub use capture::{CaptureSet, CapturedFile};
 pub use files::{scan_file, scan_listed, scan_model, ScanError, ScanOptions};

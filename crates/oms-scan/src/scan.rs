@@ -5,15 +5,15 @@ use crate::pickle;
 use crate::policy::Policy;
 use crate::source::{Source, SubSource};
 use crate::verdict::{FileReport, Finding, Format, Verdict};
-use crate::zip;
+use crate::zip_scan::{scan_zip, zip_appended};
 
 /// `torch.save`'s legacy format starts with this pickle: the magic number 0x1950a86a20f9469cfc6c.
 pub(crate) const LEGACY_TORCH_MAGIC: &[u8] =
     b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19\x2e";
 /// Containers inside containers, at most.
-const MAX_NESTING: u8 = 4;
+pub(crate) const MAX_NESTING: u8 = 4;
 /// Decompressed members / files kept in memory, at most.
-const MAX_INFLATE: u64 = 1 << 30;
+pub(crate) const MAX_INFLATE: u64 = 1 << 30;
 const HEAD: usize = 1 << 16;
 
 /// The analysis of one byte source.
@@ -27,7 +27,7 @@ pub(crate) struct Scanned {
 }
 
 impl Scanned {
-    fn new(format: Format, findings: Vec<Finding>) -> Self {
+    pub(crate) fn new(format: Format, findings: Vec<Finding>) -> Self {
         Self {
             format,
             findings,
@@ -54,11 +54,32 @@ pub(crate) fn scan_source_reach(
     (report, s.imports)
 }
 
-fn unknown(subject: &str, detail: impl Into<String>) -> Finding {
+pub(crate) fn unknown(subject: &str, detail: impl Into<String>) -> Finding {
     Finding::new(Verdict::Unknown, subject, detail)
 }
 
+/// The analysis of `src` by its first bytes, and, when `zipfile` also finds an archive at its
+/// end, of that archive too (a polyglot is judged as the worse of the two).
 pub(crate) fn scan(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: bool) -> Scanned {
+    let mut s = scan_sniffed(src, policy, depth, force_pickle);
+    if matches!(
+        s.format,
+        Format::Zip | Format::Npz | Format::PytorchZip | Format::TorchScriptZip | Format::Empty
+    ) {
+        return s;
+    }
+    if let Some(z) = zip_appended(src, policy, depth) {
+        s.findings.extend(z.findings);
+        for u in z.user_allowed {
+            if !s.user_allowed.contains(&u) {
+                s.user_allowed.push(u);
+            }
+        }
+    }
+    s
+}
+
+fn scan_sniffed(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: bool) -> Scanned {
     let len = src.len();
     if len == 0 {
         return Scanned::new(Format::Empty, Vec::new());
@@ -244,7 +265,7 @@ fn compression(head: &[u8]) -> Option<&'static str> {
     })
 }
 
-fn inflate(data: &[u8], kind: &str, limit: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn inflate(data: &[u8], kind: &str, limit: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let mut out = Vec::new();
     let read = match kind {
@@ -304,7 +325,7 @@ fn scan_compressed(src: &dyn Source, kind: &str, policy: &Policy, depth: u8) -> 
 
 /// Findings inside a member: name the member; offsets inside decompressed data are not file
 /// offsets, so they move into the text.
-fn relocate(f: &mut Finding, member: &str, base: Option<u64>) {
+pub(crate) fn relocate(f: &mut Finding, member: &str, base: Option<u64>) {
     f.member = Some(match &f.member {
         Some(inner) => format!("{member}/{inner}"),
         None => member.to_string(),
@@ -316,150 +337,6 @@ fn relocate(f: &mut Finding, member: &str, base: Option<u64>) {
             f.offset = None;
         }
         _ => {}
-    }
-}
-
-fn is_torch_storage(name: &str) -> bool {
-    name.rsplit_once('/')
-        .is_some_and(|(dir, _)| dir == "data" || dir.ends_with("/data"))
-}
-
-fn scan_zip(src: &dyn Source, policy: &Policy, depth: u8) -> Scanned {
-    let entries = match zip::entries(src) {
-        Ok(e) => e,
-        Err(e) => {
-            return Scanned::new(
-                Format::Zip,
-                vec![unknown("zip", format!("cannot read the archive: {e}"))],
-            )
-        }
-    };
-    if depth >= MAX_NESTING {
-        return Scanned::new(
-            Format::Zip,
-            vec![unknown("zip", "archives nested too deep")],
-        );
-    }
-    let torch = entries
-        .iter()
-        .any(|e| e.name == "data.pkl" || e.name.ends_with("/data.pkl"));
-    let torchscript = entries
-        .iter()
-        .any(|e| e.name.ends_with("/constants.pkl") || e.name.contains("/code/"));
-    let mut findings = Vec::new();
-    let mut user_allowed = Vec::new();
-    let mut names = std::collections::HashSet::new();
-    let mut spans: Vec<(u64, u64, &str)> = Vec::new();
-    for e in &entries {
-        if !names.insert(e.name.as_str()) {
-            findings.push(
-                unknown("zip", format!("duplicate member name {:?}", e.name)).at(e.local_offset),
-            );
-        }
-        if let Some(local) = &e.local_name_mismatch {
-            findings.push(
-                unknown(
-                    "zip",
-                    format!(
-                        "member {:?} is named {local:?} in its local header (loaders disagree on such archives)",
-                        e.name
-                    ),
-                )
-                .at(e.local_offset),
-            );
-        }
-        spans.push((e.local_offset, e.data_start + e.compressed, &e.name));
-    }
-    spans.sort();
-    for w in spans.windows(2) {
-        if let [(_, end, a), (start, _, b)] = w {
-            if start < end {
-                findings
-                    .push(unknown("zip", format!("members {a:?} and {b:?} overlap")).at(*start));
-            }
-        }
-    }
-    for e in &entries {
-        if e.name.ends_with('/') && e.size == 0 {
-            continue;
-        }
-        if torch && is_torch_storage(&e.name) {
-            // Raw tensor bytes: torch maps them, never unpickles them.
-            continue;
-        }
-        let force = e.name.ends_with(".pkl") || e.name.ends_with(".pickle");
-        let inner = match e.method {
-            0 => {
-                let sub = SubSource {
-                    inner: src,
-                    start: e.data_start,
-                    len: e.compressed,
-                };
-                let mut s = scan(&sub, policy, depth + 1, force);
-                for f in &mut s.findings {
-                    relocate(f, &e.name, Some(e.data_start));
-                }
-                s
-            }
-            8 => {
-                let data = if e.compressed > MAX_INFLATE {
-                    Err("member too large to inflate".to_string())
-                } else {
-                    src.read(e.data_start, e.compressed as usize)
-                        .map_err(|x| x.to_string())
-                        .and_then(|d| inflate(&d, "deflate", MAX_INFLATE))
-                };
-                match data {
-                    Ok(plain) => {
-                        let mut s = scan(&plain, policy, depth + 1, force);
-                        for f in &mut s.findings {
-                            relocate(f, &e.name, None);
-                        }
-                        s
-                    }
-                    Err(why) => Scanned::new(
-                        Format::Binary,
-                        vec![unknown("zip", format!("member {:?}: {why}", e.name)).at(e.data_start)],
-                    ),
-                }
-            }
-            m => Scanned::new(
-                Format::Binary,
-                vec![unknown(
-                    "zip",
-                    format!(
-                        "member {:?} uses compression method {m}, not inspected",
-                        e.name
-                    ),
-                )
-                .at(e.local_offset)],
-            ),
-        };
-        findings.extend(inner.findings);
-        for u in inner.user_allowed {
-            if !user_allowed.contains(&u) {
-                user_allowed.push(u);
-            }
-        }
-    }
-    let format = if torchscript {
-        findings.push(unknown(
-            "TorchScript",
-            "TorchScript archive: carries code that torch.jit.load runs (torch.load refuses it with weights_only)",
-        ));
-        Format::TorchScriptZip
-    } else if torch {
-        Format::PytorchZip
-    } else if !entries.is_empty() && entries.iter().all(|e| e.name.ends_with(".npy")) {
-        Format::Npz
-    } else {
-        Format::Zip
-    };
-    Scanned {
-        format,
-        findings,
-        user_allowed,
-        imports: Vec::new(),
     }
 }
 

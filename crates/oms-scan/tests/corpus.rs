@@ -46,7 +46,7 @@ fn corpus_verdicts() {
         if name.starts_with("benign/large_ndarray") || name == "benign/large_legacy.pt" {
             // The array data (2.4 MB) and the storages (3 MiB) streamed past, not held.
             assert!(
-                capture.held_bytes() < 100 << 10,
+                capture.held_bytes() < 164 << 10,
                 "{name}: held {} of {} bytes",
                 capture.held_bytes(),
                 bytes.len()

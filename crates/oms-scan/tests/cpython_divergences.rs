@@ -113,3 +113,17 @@ fn a_line_that_runs_past_its_frame_is_read_both_ways() {
     assert_ne!(r.verdict, Verdict::Safe, "{r:?}");
     assert!(r.findings.iter().any(|f| f.subject == "torch.ge"), "{r:?}");
 }
+
+#[test]
+fn appends_and_setitems_of_nothing_touch_nothing() {
+    // CPython returns before looking at what is below the mark when no items follow it.
+    assert_dangerous(&payload_after(b"cbuiltins\nlen\n(u(e0"), "os.system");
+}
+
+#[test]
+fn names_are_python_identifiers() {
+    // `·` (U+00B7) continues a Python identifier: CPython imports the name and reads on.
+    let mut p = b"\x80\x04\x8c\x05torch\x8c\x0dFloatS\xc2\xb7orage\x93".to_vec();
+    p.extend(b"0\x8c\x02os\x8c\x06system\x93\x8c\x04echo\x85R.");
+    assert_dangerous(&p, "os.system");
+}

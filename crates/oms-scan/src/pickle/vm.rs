@@ -392,7 +392,12 @@ impl<'a> Vm<'a> {
             }
             b'e' => {
                 let items = self.pop_mark()?;
-                self.append(items, pos)?;
+                if items.is_empty() {
+                    // CPython: nothing to append, whatever is below the mark.
+                    self.top()?;
+                } else {
+                    self.append(items, pos)?;
+                }
                 return Ok(false);
             }
             b's' => {
@@ -403,11 +408,19 @@ impl<'a> Vm<'a> {
             }
             b'u' => {
                 let items = self.pop_mark()?;
-                self.set_items(pairs(items)?, pos)?;
+                if items.is_empty() {
+                    self.top()?;
+                } else {
+                    self.set_items(pairs(items)?, pos)?;
+                }
                 return Ok(false);
             }
             0x90 => {
-                self.pop_mark()?;
+                let items = self.pop_mark()?;
+                if items.is_empty() {
+                    self.top()?;
+                    return Ok(false);
+                }
                 match self.top()? {
                     V::Set => {}
                     V::Object(o) => {

@@ -5,6 +5,7 @@
 #![allow(dead_code, reason = "each test binary uses a part")]
 
 pub mod pickle_gen;
+pub mod zip_gen;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

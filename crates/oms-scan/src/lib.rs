@@ -28,6 +28,7 @@ mod pickle;
 mod policy;
 mod scan;
 mod source;
+mod tar;
 mod verdict;
 mod zip;
 mod zip_scan;

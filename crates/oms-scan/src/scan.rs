@@ -3,7 +3,8 @@
 use crate::formats::{gguf, npy, safetensors, text};
 use crate::pickle;
 use crate::policy::Policy;
-use crate::source::{Source, SubSource};
+use crate::source::Source;
+use crate::tar::scan_tar;
 use crate::verdict::{FileReport, Finding, Format, Verdict};
 use crate::zip_scan::{scan_zip, zip_appended};
 
@@ -337,65 +338,5 @@ pub(crate) fn relocate(f: &mut Finding, member: &str, base: Option<u64>) {
             f.offset = None;
         }
         _ => {}
-    }
-}
-
-fn octal(field: &[u8]) -> Option<u64> {
-    let s = std::str::from_utf8(field).ok()?;
-    let s = s.trim_matches(|c: char| c == '\0' || c == ' ');
-    if s.is_empty() {
-        return Some(0);
-    }
-    u64::from_str_radix(s, 8).ok()
-}
-
-fn scan_tar(src: &dyn Source, policy: &Policy, depth: u8) -> Scanned {
-    let mut findings = Vec::new();
-    let mut user_allowed = Vec::new();
-    let mut pos = 0u64;
-    if depth >= MAX_NESTING {
-        return Scanned::new(
-            Format::Tar,
-            vec![unknown("tar", "archives nested too deep")],
-        );
-    }
-    while pos + 512 <= src.len() {
-        let Ok(h) = src.read(pos, 512) else { break };
-        if h.iter().all(|&b| b == 0) {
-            break;
-        }
-        let name = String::from_utf8_lossy(h.get(..100).unwrap_or_default())
-            .trim_end_matches('\0')
-            .to_string();
-        let Some(size) = h.get(124..136).and_then(octal) else {
-            findings.push(unknown("tar", "bad member size field").at(pos));
-            break;
-        };
-        let kind = h.get(156).copied().unwrap_or(0);
-        let start = pos + 512;
-        if start.checked_add(size).is_none_or(|e| e > src.len()) {
-            findings.push(unknown("tar", format!("member {name:?} runs past the end")).at(pos));
-            break;
-        }
-        if matches!(kind, b'0' | 0) {
-            let sub = SubSource {
-                inner: src,
-                start,
-                len: size,
-            };
-            let s = scan(&sub, policy, depth + 1, false);
-            for mut f in s.findings {
-                relocate(&mut f, &name, Some(start));
-                findings.push(f);
-            }
-            user_allowed.extend(s.user_allowed);
-        }
-        pos = start + size.div_ceil(512) * 512;
-    }
-    Scanned {
-        format: Format::Tar,
-        findings,
-        user_allowed,
-        imports: Vec::new(),
     }
 }

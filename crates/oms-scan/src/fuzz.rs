@@ -44,3 +44,9 @@ pub fn zipfile_members(data: &[u8]) -> Result<Vec<(String, u64, u64, u16)>, Stri
         })
         .map_err(|e| e.to_string())
 }
+
+/// A `.npy` header as the scanner reads it: `Ok((object array, data offset))`, or why it
+/// cannot tell (the file is then `unknown`).
+pub fn npy_header(data: &[u8]) -> Result<(bool, u64), String> {
+    crate::formats::npy::parse(data).map(|h| (h.is_object, h.data_start))
+}

@@ -2,5 +2,6 @@
 
 pub mod gguf;
 pub mod npy;
+pub mod pyliteral;
 pub mod safetensors;
 pub mod text;

@@ -127,3 +127,47 @@ fn names_are_python_identifiers() {
     p.extend(b"0\x8c\x02os\x8c\x06system\x93\x8c\x04echo\x85R.");
     assert_dangerous(&p, "os.system");
 }
+
+// The pure-Python unpickler, which joblib.load uses, reads on where the C one stops.
+
+#[test]
+fn build_with_a_false_state_is_accepted() {
+    // `if state:` skips an empty dict: joblib.load goes on to the payload.
+    assert_dangerous(&payload_after(b"N}b0"), "os.system");
+}
+
+#[test]
+fn a_last_line_without_newline_is_still_read() {
+    // readline() at the end of the data: the line less its last byte, `system`.
+    assert_dangerous(b"cos\nsystemX", "os.system");
+}
+
+#[test]
+fn a_frame_longer_than_the_data_is_read() {
+    let mut p = vec![0x80, 4, 0x95];
+    p.extend(u64::MAX.to_le_bytes());
+    p.extend(payload_after(b""));
+    assert_dangerous(&p, "os.system");
+}
+
+#[test]
+fn joblib_pads_whenever_the_alignment_is_not_none() {
+    // numpy_array_alignment_bytes=True: joblib reads a padding length byte (2), 2 bytes
+    // of padding, then the array's 8 bytes. Read without padding, the last array bytes
+    // start a SHORT_BINBYTES that swallows the payload. (Checked with joblib 1.x's own
+    // NumpyUnpickler and a recording find_class: it reaches os.system.)
+    let payload = b"0cos\nsystem\n(S'echo'\ntR";
+    let mut p = b"\x80\x02cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\x81}(".to_vec();
+    p.extend(b"X\x05\x00\x00\x00dtypecnumpy\ndtype\n(X\x02\x00\x00\x00f8\x89\x88tR");
+    p.extend(b"X\x05\x00\x00\x00shapeK\x01\x85");
+    p.extend(b"X\x05\x00\x00\x00orderX\x01\x00\x00\x00C");
+    p.extend(b"X\x08\x00\x00\x00subclasscnumpy\nndarray\n");
+    p.extend(b"X\x0a\x00\x00\x00allow_mmap\x89");
+    p.extend(b"X\x1b\x00\x00\x00numpy_array_alignment_bytes\x88ub");
+    p.extend(b"\x02\x00\x00\x00\x00\x00\x00\x00C");
+    p.push(1 + payload.len() as u8);
+    p.push(0);
+    p.extend(payload);
+    p.push(b'.');
+    assert_dangerous(&p, "os.system");
+}

@@ -100,9 +100,15 @@ fn disagreement(bytes: &[u8], reached: &Value) -> Option<String> {
     let (report, imports) = fuzz::scan_reach(bytes);
     let policy = Policy::default();
     let mut problems = Vec::new();
-    for g in reached["globals"].as_array().unwrap() {
+    let both = reached["globals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(reached["python_globals"].as_array().unwrap());
+    for g in both {
         let (module, name) = (g[0].as_str().unwrap(), g[1].as_str().unwrap());
-        // Not a dotted Python name: no import finds it (the scanner stops there too).
+        // A module that is not a dotted Python name: no import finds it (the scanner stops
+        // there too).
         if !g[2].as_bool().unwrap() {
             continue;
         }

@@ -101,10 +101,9 @@ impl<'a> Cursor<'a> {
             }
             _ => self.pos,
         };
-        let end = start
-            .checked_add(len)
-            .filter(|&e| e <= self.len())
-            .ok_or(ReadError::Truncated)?;
+        // A frame longer than the data: the C unpickler raises, the pure-Python one reads
+        // what there is as the frame and goes on.
+        let end = start.saturating_add(len).min(self.len());
         self.pos = start;
         self.frame_end = Some(end);
         Ok(())
@@ -182,6 +181,13 @@ impl<'a> Cursor<'a> {
                 if self.framing == Framing::Exact {
                     out.clear();
                 }
+            }
+            if self.pos >= self.len() && frame.is_none() {
+                // The data ends without a newline: CPython's C unpickler raises, the pure
+                // Python one (joblib.load) takes the line less its last byte (or an empty
+                // one) and goes on.
+                out.pop();
+                return Ok(out);
             }
             let b = self.byte()?;
             if b == b'\n' {

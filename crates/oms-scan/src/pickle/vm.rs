@@ -490,8 +490,9 @@ impl<'a> Vm<'a> {
             b'i' => {
                 let module = self.line_str()?;
                 let name = self.line_str()?;
-                let args = self.pop_mark()?;
+                // The pure-Python unpickler imports before it looks for the MARK.
                 let class = self.import(&module, &name, pos, "INST")?;
+                let args = self.pop_mark()?;
                 self.call(class, V::Tuple(Rc::new(args)), "INST", pos)?
             }
             b'o' => {

@@ -8,13 +8,17 @@ Every regular file in DIR is read the way pickle-based loaders read it: `pickle.
 `torch.save` files hold several), with `encoding="utf-8"` and a `persistent_load` (as
 `torch.load` has). `find_class` records the (module, name) it is asked for and returns an
 inert stand-in class: nothing is ever imported, and the stand-ins accept any construction,
-call, `__setstate__`, `append`/`extend`/`add`/`__setitem__`, recording the calls. A name
-that is not a dotted Python identifier raises, as the real import of it does. An address
+call, `__setstate__`, `append`/`extend`/`add`/`__setitem__`, recording the calls. A module
+or name that is not a dotted Python identifier raises, as the real lookup does. An address
 space limit keeps hostile memo keys or lengths from exhausting memory.
 
+Each file is read twice: by the C unpickler (pickle.load, torch.load, np.load) and by the
+pure-Python one (`pickle._Unpickler`, which joblib.load uses); they differ in places.
+
 Prints one JSON object: {file name: {"globals": [[module, name, is_name], ...],
-"calls": [...], "pickles": n, "error": str or null}}, where `is_name` says whether module
-and name are dotted Python identifiers (anything else no import can find).
+"calls": [...], "pickles": n, "error": str or null, "python_globals": [...],
+"python_error": ...}} (the `python_` fields from the pure-Python reading), where `is_name`
+says whether the module is a dotted Python identifier (no import finds anything else).
 Standard library only.
 """
 
@@ -76,18 +80,16 @@ class Recorder:
         return Meta("StandIn", (StandIn,), {})
 
 
-class RecordingUnpickler(pickle.Unpickler):
-    def __init__(self, file, recorder):
-        super().__init__(file, encoding="utf-8")
-        self.recorder = recorder
+class Recording:
+    """find_class and persistent_load that record and return stand-ins."""
 
     def find_class(self, module, name):
-        importable = is_name(module) and is_name(name)
-        self.recorder.globals.append([module, name, importable])
-        if not importable:
-            # The real find_class asks `__import__` / `getattr` for a name that no module
-            # (or attribute) has: the load ends here.
-            raise ModuleNotFoundError(f"No module named {module!r}")
+        # The real find_class imports the module, then looks the name up: a module that is
+        # not a dotted Python name is found by no import; a name that is not one is no
+        # attribute (the module was imported all the same). The load ends there.
+        self.recorder.globals.append([module, name, is_name(module)])
+        if not (is_name(module) and is_name(name)):
+            raise ModuleNotFoundError(f"No module named {module!r} with {name!r}")
         return self.recorder.stand_in(f"{module}.{name}")
 
     def persistent_load(self, pid):
@@ -95,14 +97,30 @@ class RecordingUnpickler(pickle.Unpickler):
         return self.recorder.stand_in("persistent")()
 
 
-def reach(data):
+class RecordingUnpickler(Recording, pickle.Unpickler):
+    """CPython's C unpickler (pickle.load, torch.load, np.load)."""
+
+    def __init__(self, file, recorder):
+        super().__init__(file, encoding="utf-8")
+        self.recorder = recorder
+
+
+class RecordingPyUnpickler(Recording, pickle._Unpickler):
+    """The pure-Python unpickler, which joblib.load uses (it differs from the C one)."""
+
+    def __init__(self, file, recorder):
+        super().__init__(file, encoding="utf-8")
+        self.recorder = recorder
+
+
+def reach(data, unpickler):
     recorder = Recorder()
     stream = io.BytesIO(data)
     pickles = 0
     error = None
     while stream.tell() < len(data) and pickles < MAX_PICKLES:
         try:
-            RecordingUnpickler(stream, recorder).load()
+            unpickler(stream, recorder).load()
         except BaseException as e:  # noqa: BLE001 - every failure ends the file, as in a loader
             error = f"{type(e).__name__}: {e}"[:200]
             break
@@ -123,7 +141,12 @@ def main():
         path = os.path.join(directory, name)
         if os.path.isfile(path):
             with open(path, "rb") as f:
-                out[name] = reach(f.read())
+                data = f.read()
+            c = reach(data, RecordingUnpickler)
+            py = reach(data, RecordingPyUnpickler)
+            c["python_globals"] = py["globals"]
+            c["python_error"] = py["error"]
+            out[name] = c
     json.dump(out, sys.stdout)
 
 

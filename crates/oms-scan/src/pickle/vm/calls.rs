@@ -20,10 +20,23 @@ impl Vm<'_> {
         via: &str,
     ) -> Result<V, Stop> {
         let full = format!("{module}.{name}");
-        if !is_dotted_identifier(module) || !is_dotted_identifier(name) {
+        if !is_dotted_identifier(module) {
             self.out.invalid_import = true;
             return Err(Stop::new(format!(
-                "{via} of {full:?}, which is not a Python name (a loader fails here)"
+                "{via} of {full:?}: the module is not a Python name (a loader fails here)"
+            )));
+        }
+        if !is_dotted_identifier(name) {
+            // `find_class` imports the module before it looks the name up: that import
+            // happens, then the load fails.
+            self.out.saw_code = true;
+            if !self.out.imports.contains(&full) {
+                self.out.imports.push(full.clone());
+            }
+            self.classify(module, name, pos, via);
+            return Err(Stop::new(format!(
+                "{via} of {full:?}: the module is imported, then the name, which is not a \
+                 Python name, fails"
             )));
         }
         self.out.saw_code = true;
@@ -186,21 +199,11 @@ impl Vm<'_> {
             | V::List(_)
             | V::Dict(_)
             | V::Set => {
-                // CPython: a plain value has no `__setstate__` and no `__dict__`; a `None`
-                // state, or `(None, {})`, changes nothing and is accepted.
-                let empty_slots = |v: &V| matches!(v, V::Dict(d) if d.borrow().is_empty());
-                let accepted = match &state {
-                    V::None => true,
-                    V::Tuple(t) => {
-                        matches!(t.as_slice(), [V::None, slots] if empty_slots(slots))
-                    }
-                    _ => false,
-                };
-                if accepted {
-                    Ok(())
-                } else {
-                    Err(Stop::new("BUILD sets attributes on a plain value"))
-                }
+                // A plain value has no `__setstate__` and no `__dict__`: an empty state
+                // changes nothing (the C unpickler takes `None` and `(None, {})`, the pure
+                // Python one any false state); any other state fails in both. Reading on
+                // is the side that misses nothing.
+                Ok(())
             }
             _ => {
                 self.finding(
@@ -264,9 +267,10 @@ impl Vm<'_> {
         let nbytes = count
             .checked_mul(layout.itemsize)
             .ok_or_else(|| Stop::new("joblib array size overflows"))?;
-        let aligned = matches!(
+        // joblib reads the padding byte whenever the attribute is not None (True, 0, ...).
+        let aligned = !matches!(
             state.dict_get("numpy_array_alignment_bytes"),
-            Some(V::Int(_))
+            None | Some(V::None)
         );
         if aligned {
             let pad = self.cur.byte()?;

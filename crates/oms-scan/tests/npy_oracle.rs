@@ -13,8 +13,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::pickle_gen::Rng;
 use oms_scan::{fuzz, scan_source, Policy, Verdict};
 
@@ -103,21 +101,14 @@ fn npy(rng: &mut Rng) -> Vec<u8> {
 
 #[test]
 fn numpy_reads_no_object_array_the_scanner_calls_plain() {
-    let python = common::scan_python();
-    let dir = tempfile::tempdir().unwrap();
     let mut rng = Rng::new(0x4e9_0014);
     let inputs: Vec<(String, Vec<u8>)> = (0..GENERATED)
         .map(|i| (format!("npy-{i:05}"), npy(&mut rng)))
         .collect();
-    for (name, bytes) in &inputs {
-        std::fs::write(dir.path().join(name), bytes).unwrap();
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/npy_header.py");
-    let out = common::run_python(&python, &script, &[dir.path()]);
-    let read: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    let read = common::oracle(&common::scan_python(), "npy_header.py", &inputs);
     let (mut failures, mut objects, mut plain_unknown) = (Vec::new(), 0, 0);
     for (name, bytes) in &inputs {
-        let numpy = &read[name];
+        let numpy = &read[name.as_str()];
         let Some(object) = numpy["object"].as_bool() else {
             continue;
         };

@@ -12,8 +12,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use oms_scan::{scan_source, Policy, Verdict};
 
 const PAYLOAD: &[u8] = b"cos\nsystem\n(S'echo'\ntR.";
@@ -70,16 +68,14 @@ fn members_tarfile_reads_are_scanned() {
         ("contiguous", contiguous_member()),
         ("pax-size", pax_sized_member()),
     ];
-    let dir = tempfile::tempdir().unwrap();
-    for (name, bytes) in &cases {
-        std::fs::write(dir.path().join(name), bytes).unwrap();
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/tar_members.py");
-    let out = common::run_python(&common::scan_python(), &script, &[dir.path()]);
-    let read: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let inputs: Vec<(String, Vec<u8>)> = cases
+        .iter()
+        .map(|(n, b)| (n.to_string(), b.clone()))
+        .collect();
+    let read = common::oracle(&common::scan_python(), "tar_members.py", &inputs);
     for (name, bytes) in &cases {
         // tarfile hands the payload to whoever extracts the member.
-        let members = read[name]["members"].as_array().unwrap();
+        let members = read[*name]["members"].as_array().unwrap();
         let payload = String::from_utf8(PAYLOAD.to_vec()).unwrap();
         assert!(
             members

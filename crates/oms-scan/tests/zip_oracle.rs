@@ -13,8 +13,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::pickle_gen::Rng;
 use common::zip_gen::{self, Member};
 use oms_scan::{fuzz, scan_source, Format, Policy, Verdict};
@@ -23,24 +21,18 @@ const GENERATED: usize = 3000;
 
 #[test]
 fn zipfile_lists_nothing_the_scanner_does_not() {
-    let python = common::scan_python();
-    let dir = tempfile::tempdir().unwrap();
     let mut rng = Rng::new(0x21b_0014);
-    let mut inputs = Vec::new();
-    for i in 0..GENERATED {
-        let members = zip_gen::members(&mut rng);
-        let bytes = zip_gen::archive(&mut rng, &members);
-        let name = format!("zip-{i:05}");
-        std::fs::write(dir.path().join(&name), &bytes).unwrap();
-        inputs.push((name, bytes));
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/zip_members.py");
-    let out = common::run_python(&python, &script, &[dir.path()]);
-    let listed: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    let inputs: Vec<(String, Vec<u8>)> = (0..GENERATED)
+        .map(|i| {
+            let members = zip_gen::members(&mut rng);
+            (format!("zip-{i:05}"), zip_gen::archive(&mut rng, &members))
+        })
+        .collect();
+    let listed = common::oracle(&common::scan_python(), "zip_members.py", &inputs);
     let mut failures = Vec::new();
     let mut read = 0;
     for (name, bytes) in &inputs {
-        let Some(members) = listed[name].get("members") else {
+        let Some(members) = listed[name.as_str()].get("members") else {
             continue;
         };
         read += 1;

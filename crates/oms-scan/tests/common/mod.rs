@@ -54,3 +54,30 @@ pub fn generate_corpus(python: &Path, out: &Path) {
         &[out],
     );
 }
+
+/// Writes `inputs` (file name, bytes) to a directory, runs the oracle script
+/// `tests/oracle/<script>` once over it, and returns its JSON report by file name.
+/// OMS_SCAN_ORACLE_KEEP=<dir> keeps the inputs for a look at a disagreement.
+pub fn oracle(
+    python: &Path,
+    script: &str,
+    inputs: &[(String, Vec<u8>)],
+) -> serde_json::Map<String, serde_json::Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = std::env::var_os("OMS_SCAN_ORACLE_KEEP");
+    for (name, bytes) in inputs {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+        if let Some(keep) = &keep {
+            std::fs::create_dir_all(keep).unwrap();
+            std::fs::write(Path::new(keep).join(name), bytes).unwrap();
+        }
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/oracle")
+        .join(script);
+    let out = run_python(python, &script, &[dir.path()]);
+    let report: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&out).expect("the oracle prints JSON");
+    assert_eq!(report.len(), inputs.len(), "the oracle skipped inputs");
+    report
+}

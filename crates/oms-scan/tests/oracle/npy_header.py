@@ -8,9 +8,7 @@ Prints {file name: {"object": dtype.hasobject, "offset": where the data starts}}
 np.load(allow_pickle=True) does (no header size limit); never reads the data. Needs numpy.
 """
 
-import json
-import os
-import sys
+import each_file
 
 try:  # numpy 2: the implementation (with version 3.0 headers) moved
     from numpy.lib import _format_impl as npformat
@@ -25,18 +23,8 @@ def header(path):
             _, _, dtype = npformat._read_array_header(f, version, max_header_size=2**64)
             return {"object": bool(dtype.hasobject), "offset": f.tell()}
     except Exception as e:  # noqa: BLE001 - any failure means: np.load does not read it
-        return {"error": f"{type(e).__name__}: {e}"[:200]}
-
-
-def main():
-    directory = sys.argv[1]
-    out = {}
-    for name in sorted(os.listdir(directory)):
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            out[name] = header(path)
-    json.dump(out, sys.stdout)
+        return each_file.error(e)
 
 
 if __name__ == "__main__":
-    main()
+    each_file.main(header)

@@ -23,11 +23,10 @@ Standard library only.
 """
 
 import io
-import json
-import os
 import pickle
 import resource
-import sys
+
+import each_file
 
 MAX_PICKLES = 16
 ADDRESS_SPACE = 2 << 30
@@ -133,22 +132,16 @@ def reach(data, unpickler):
     }
 
 
-def main():
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-    directory = sys.argv[1]
-    out = {}
-    for name in sorted(os.listdir(directory)):
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            with open(path, "rb") as f:
-                data = f.read()
-            c = reach(data, RecordingUnpickler)
-            py = reach(data, RecordingPyUnpickler)
-            c["python_globals"] = py["globals"]
-            c["python_error"] = py["error"]
-            out[name] = c
-    json.dump(out, sys.stdout)
+def both_readings(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    c = reach(data, RecordingUnpickler)
+    py = reach(data, RecordingPyUnpickler)
+    c["python_globals"] = py["globals"]
+    c["python_error"] = py["error"]
+    return c
 
 
 if __name__ == "__main__":
-    main()
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+    each_file.main(both_readings)

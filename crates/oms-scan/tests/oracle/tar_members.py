@@ -8,9 +8,7 @@ every regular file (tarfile.extractfile), or {"error": "..."}. Standard library 
 nothing is written to disk.
 """
 
-import json
-import os
-import sys
+import each_file
 import tarfile
 
 
@@ -24,18 +22,8 @@ def members(path):
                 out.append([m.name, m.type.decode("latin-1"), data])
             return {"members": out}
     except Exception as e:  # noqa: BLE001 - any failure means: tarfile does not read it
-        return {"error": f"{type(e).__name__}: {e}"[:200]}
-
-
-def main():
-    directory = sys.argv[1]
-    out = {}
-    for name in sorted(os.listdir(directory)):
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            out[name] = members(path)
-    json.dump(out, sys.stdout)
+        return each_file.error(e)
 
 
 if __name__ == "__main__":
-    main()
+    each_file.main(members)

@@ -9,9 +9,7 @@ header's offset in the file (after zipfile's shift for prepended data). Standard
 only; nothing is extracted.
 """
 
-import json
-import os
-import sys
+import each_file
 import zipfile
 
 
@@ -25,18 +23,8 @@ def members(path):
                 ]
             }
     except Exception as e:  # noqa: BLE001 - any failure means: zipfile does not read it
-        return {"error": f"{type(e).__name__}: {e}"[:200]}
-
-
-def main():
-    directory = sys.argv[1]
-    out = {}
-    for name in sorted(os.listdir(directory)):
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            out[name] = members(path)
-    json.dump(out, sys.stdout)
+        return each_file.error(e)
 
 
 if __name__ == "__main__":
-    main()
+    each_file.main(members)

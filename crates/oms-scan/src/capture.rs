@@ -229,6 +229,10 @@ impl CapturedFile {
             }
         } else if text::is_text(head) {
             Mode::KeepUntil(64 << 20)
+        } else if matches!(head.first(), Some(0x08 | 0x0a)) {
+            // Protobuf models (ONNX, SentencePiece) are walked field by field: kept whole
+            // up to a cap, like HDF5 (past it, the walk fails closed).
+            Mode::KeepUntil(256 << 20)
         } else {
             // Archives, compressed streams: kept whole (up to the cap); anything else is
             // only sniffed.

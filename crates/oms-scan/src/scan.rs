@@ -1,5 +1,6 @@
 //! Content sniffing and dispatch: which analysis a file's bytes get, never by name.
 
+use crate::formats::graph_proto::{self, GraphProto};
 use crate::formats::{gguf, npy, safetensors, text};
 use crate::pickle;
 use crate::policy::Policy;
@@ -119,6 +120,25 @@ fn scan_sniffed(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: bool
             return s;
         }
     }
+    // Before text: a protobuf made of printable bytes only is still a model.
+    if matches!(head.first(), Some(0x08 | 0x0a)) {
+        match graph_proto::classify(src) {
+            Some(GraphProto::Onnx(findings)) => return Scanned::new(Format::Onnx, findings),
+            Some(GraphProto::SavedModel) => {
+                return Scanned::new(
+                    Format::SavedModel,
+                    vec![unknown(
+                        "TensorFlow SavedModel",
+                        "a TensorFlow graph: its ops run when the model is loaded, and they are not inspected",
+                    )],
+                )
+            }
+            Some(GraphProto::SentencePiece) => {
+                return Scanned::new(Format::SentencePiece, Vec::new())
+            }
+            None => {}
+        }
+    }
     if text::is_text(&head) {
         let trimmed = head.iter().find(|b| !b.is_ascii_whitespace());
         let full;
@@ -136,9 +156,6 @@ fn scan_sniffed(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: bool
             return Scanned::new(Format::Json, text::keras_config_findings(bytes));
         }
         return Scanned::new(Format::Text, Vec::new());
-    }
-    if text::is_onnx(&head) {
-        return Scanned::new(Format::Onnx, Vec::new());
     }
     Scanned::new(
         Format::Binary,

@@ -1,7 +1,9 @@
 //! Validators for the formats that carry no code but whose headers can still be abused.
 
 pub mod gguf;
+pub mod graph_proto;
 pub mod npy;
+pub mod protobuf;
 pub mod pyliteral;
 pub mod safetensors;
 pub mod text;

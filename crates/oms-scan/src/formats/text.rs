@@ -1,4 +1,4 @@
-//! Text and JSON (Keras configs are JSON: a `Lambda` layer is code), HDF5 and ONNX sniffing.
+//! Text and JSON (Keras configs are JSON: a `Lambda` layer is code).
 
 use crate::verdict::{Finding, Verdict};
 
@@ -55,14 +55,6 @@ pub fn keras_config_findings(bytes: &[u8]) -> Vec<Finding> {
         }
     }
     out
-}
-
-/// An ONNX ModelProto starts with `ir_version` (field 1, varint) and soon names its producer
-/// or graph.
-pub fn is_onnx(head: &[u8]) -> bool {
-    head.first() == Some(&0x08)
-        && head.get(1).is_some_and(|b| *b < 0x80)
-        && matches!(head.get(2), Some(0x12 | 0x1a | 0x3a | 0x42))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Content sniffing and dispatch: which analysis a file's bytes get, never by name.
 
 use crate::formats::graph_proto::{self, GraphProto};
-use crate::formats::{gguf, npy, safetensors, text};
+use crate::formats::{gguf, keras, npy, safetensors, text};
 use crate::pickle;
 use crate::policy::Policy;
 use crate::source::Source;
@@ -153,7 +153,18 @@ fn scan_sniffed(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: bool
             &full
         };
         if matches!(trimmed, Some(b'{' | b'[')) {
-            return Scanned::new(Format::Json, text::keras_config_findings(bytes));
+            let findings = keras::config_findings(bytes).unwrap_or_else(|| {
+                let names_a_class = bytes.windows(10).any(|w| w == b"class_name");
+                if names_a_class {
+                    vec![unknown(
+                        "keras config",
+                        "JSON the scanner cannot decode (NaN, Infinity?) that names a class_name: Keras' json.loads may read it",
+                    )]
+                } else {
+                    Vec::new()
+                }
+            });
+            return Scanned::new(Format::Json, findings);
         }
         return Scanned::new(Format::Text, Vec::new());
     }
@@ -255,7 +266,7 @@ fn scan_hdf5(src: &dyn Source) -> Scanned {
     // Keras stores its model config as a JSON attribute (uncompressed); look for it.
     match src.read_upto(0, 256 << 20) {
         Ok(all) => {
-            let mut f = text::keras_config_findings(&all);
+            let mut f = keras::hdf5_findings(&all);
             if src.len() > 256 << 20 && f.is_empty() {
                 f.push(unknown(
                     "hdf5",

@@ -2,6 +2,7 @@
 
 pub mod gguf;
 pub mod graph_proto;
+pub mod keras;
 pub mod npy;
 pub mod protobuf;
 pub mod pyliteral;

@@ -1,5 +1,6 @@
 //! Validators for the formats that carry no code but whose headers can still be abused.
 
+pub mod chat_template;
 pub mod gguf;
 pub mod graph_proto;
 pub mod keras;

@@ -3,12 +3,14 @@
 /// `INT`/`LONG` text: base 0 like `strtol(s, NULL, 0)` / `int(s, 0)` (so `0x10` is 16), with
 /// an optional trailing `L` for LONG. `None` if CPython would raise.
 pub fn parse_int(text: &[u8], long: bool) -> Option<Option<i64>> {
-    let s = std::str::from_utf8(text).ok()?.trim();
+    let s = std::str::from_utf8(text).ok()?;
+    // LONG drops a final `L` first, then PyLong_FromString skips the whitespace around.
     let s = if long {
         s.strip_suffix('L').unwrap_or(s)
     } else {
         s
-    };
+    }
+    .trim();
     let (neg, digits) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
@@ -188,6 +190,7 @@ mod tests {
         assert_eq!(parse_int(b"0", false), Some(Some(0)));
         assert_eq!(parse_int(b"zz", false), None);
         assert_eq!(parse_int(b"99999999999999999999999", false), Some(None));
+        assert_eq!(parse_int(b"26\x0bL", true), Some(Some(26)));
     }
 
     #[test]

@@ -101,6 +101,21 @@ impl Vm<'_> {
                 })))
             }
             V::Module(m) => Err(Stop::new(format!("{how} calls the module object {m}"))),
+            V::Persistent => {
+                // Whatever the loader's persistent_load returned: a call of it is not
+                // vouched for, and the loader may well read on.
+                self.finding(
+                    Verdict::Unknown,
+                    "persistent_load(...)(...)",
+                    format!("{how} calls what persistent_load returned"),
+                    pos,
+                );
+                Ok(V::Object(Rc::new(Object {
+                    made_by: None,
+                    args,
+                    state: RefCell::new(None),
+                })))
+            }
             V::Object(o) => {
                 let by = o.made_by.clone().unwrap_or_else(|| "?".into());
                 self.finding(

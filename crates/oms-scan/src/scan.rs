@@ -1,7 +1,7 @@
 //! Content sniffing and dispatch: which analysis a file's bytes get, never by name.
 
 use crate::formats::graph_proto::{self, GraphProto};
-use crate::formats::{gguf, keras, npy, safetensors, text};
+use crate::formats::{gguf, hydra, keras, npy, safetensors, text};
 use crate::pickle;
 use crate::policy::Policy;
 use crate::source::Source;
@@ -152,8 +152,15 @@ fn scan_sniffed(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: bool
             };
             &full
         };
+        let mut findings = hydra::findings(&String::from_utf8_lossy(bytes), policy);
+        if len > 64 << 20 {
+            findings.push(unknown(
+                "text",
+                "only the first 64 MiB of this text file were read",
+            ));
+        }
         if matches!(trimmed, Some(b'{' | b'[')) {
-            let findings = keras::config_findings(bytes).unwrap_or_else(|| {
+            let keras = keras::config_findings(bytes).unwrap_or_else(|| {
                 let names_a_class = bytes.windows(10).any(|w| w == b"class_name");
                 if names_a_class {
                     vec![unknown(
@@ -164,9 +171,10 @@ fn scan_sniffed(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: bool
                     Vec::new()
                 }
             });
+            findings.extend(keras);
             return Scanned::new(Format::Json, findings);
         }
-        return Scanned::new(Format::Text, Vec::new());
+        return Scanned::new(Format::Text, findings);
     }
     Scanned::new(
         Format::Binary,

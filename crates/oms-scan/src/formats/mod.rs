@@ -3,6 +3,7 @@
 pub mod chat_template;
 pub mod gguf;
 pub mod graph_proto;
+pub mod hydra;
 pub mod keras;
 pub mod npy;
 pub mod protobuf;

@@ -7,13 +7,16 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 mod calls;
+mod containers;
+mod readings;
 
-use super::reader::{Cursor, Framing, ReadError};
+use super::reader::{Cursor, ReadError};
 use super::text::{parse_int, parse_memo_key, parse_raw_unicode, parse_string_literal};
 use super::value::{Imported, V};
 use crate::policy::Policy;
 use crate::source::Source;
 use crate::verdict::{Finding, Verdict};
+use containers::{int_value, le_signed, pairs};
 
 /// Byte strings longer than this are skipped, not kept.
 pub(crate) const KEEP_BYTES: u64 = 1 << 20;
@@ -119,45 +122,6 @@ impl<'a> Vm<'a> {
             items: 0,
             out: PickleOutcome::default(),
         }
-    }
-
-    /// Both readings of the pickle at `start` when they differ: an argument that runs past
-    /// the end of its FRAME is read from after the frame by an unpickler over `io.BytesIO`
-    /// (`torch.load` of a zip archive) and on from where it was by `pickle.loads`; every
-    /// import and call of either reading counts, and the file is not `safe`.
-    pub fn run_readings(
-        src: &'a dyn Source,
-        start: u64,
-        policy: &'a Policy,
-        depth: u8,
-    ) -> PickleOutcome {
-        let mut out = Vm::new(src, start, policy, depth).run();
-        if !out.straddled {
-            return out;
-        }
-        let mut other = Vm::new(src, start, policy, depth);
-        other.cur.framing = Framing::Contiguous;
-        let other = other.run();
-        out.findings.push(Finding::new(
-            Verdict::Unknown,
-            "FRAME",
-            "an opcode argument runs past the end of its FRAME: unpicklers reading from \
-             memory and from a stream read different bytes there (both readings judged)",
-        ));
-        out.findings.extend(other.findings);
-        for i in other.imports {
-            if !out.imports.contains(&i) {
-                out.imports.push(i);
-            }
-        }
-        for u in other.user_allowed {
-            if !out.user_allowed.contains(&u) {
-                out.user_allowed.push(u);
-            }
-        }
-        out.saw_code |= other.saw_code;
-        out.joblib |= other.joblib;
-        out
     }
 
     /// Runs to STOP or to the first error.
@@ -588,90 +552,4 @@ impl<'a> Vm<'a> {
         self.stack.push(v);
         Ok(false)
     }
-
-    fn append(&mut self, items: Vec<V>, pos: u64) -> Result<(), Stop> {
-        let keep = self.count(items.len());
-        match self.top()? {
-            V::List(l) => {
-                if keep {
-                    l.borrow_mut().extend(items);
-                }
-                Ok(())
-            }
-            V::Object(o) => {
-                // The unpickler calls the object's own `append`/`extend`.
-                let by = o.made_by.clone().unwrap_or_default();
-                self.finding(
-                    Verdict::Unknown,
-                    "APPEND",
-                    format!("APPEND calls a method of an object made by {by}"),
-                    pos,
-                );
-                Ok(())
-            }
-            _ => Err(Stop::new("APPEND on something that is not a list")),
-        }
-    }
-
-    fn set_items(&mut self, items: Vec<(V, V)>, pos: u64) -> Result<(), Stop> {
-        let keep = self.count(items.len());
-        match self.top()? {
-            V::Dict(d) => {
-                if keep {
-                    d.borrow_mut().extend(items);
-                }
-                Ok(())
-            }
-            V::Object(o) => {
-                // `__setitem__` of a constructed object (OrderedDict, Counter...).
-                let allowed = o.made_by.as_deref().is_some_and(|m| {
-                    matches!(m, "collections.OrderedDict" | "collections.Counter")
-                });
-                if !allowed {
-                    let by = o.made_by.clone().unwrap_or_default();
-                    self.finding(
-                        Verdict::Unknown,
-                        "SETITEM",
-                        format!("SETITEM calls __setitem__ of an object made by {by}"),
-                        pos,
-                    );
-                }
-                Ok(())
-            }
-            _ => Err(Stop::new("SETITEM on something that is not a dict")),
-        }
-    }
-}
-
-fn pairs(items: Vec<V>) -> Result<Vec<(V, V)>, Stop> {
-    if !items.len().is_multiple_of(2) {
-        return Err(Stop::new("odd number of items for a dict"));
-    }
-    let mut out = Vec::with_capacity(items.len() / 2);
-    let mut it = items.into_iter();
-    while let (Some(k), Some(v)) = (it.next(), it.next()) {
-        out.push((k, v));
-    }
-    Ok(out)
-}
-
-fn int_value(parsed: Option<Option<i64>>) -> Result<V, Stop> {
-    match parsed {
-        Some(Some(v)) => Ok(V::Int(v)),
-        Some(None) => Ok(V::BigInt),
-        None => Err(Stop::new("INT/LONG argument is not a number")),
-    }
-}
-
-fn le_signed(b: &[u8]) -> i64 {
-    let mut v: i64 = 0;
-    for (i, &byte) in b.iter().enumerate() {
-        v |= i64::from(byte) << (8 * i);
-    }
-    if let Some(&last) = b.last() {
-        if b.len() < 8 && last & 0x80 != 0 {
-            v -= 1i64 << (8 * b.len());
-        }
-    }
-    v
 }

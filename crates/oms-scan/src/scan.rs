@@ -70,6 +70,19 @@ pub(crate) fn scan(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: b
     ) {
         return s;
     }
+    if matches!(
+        s.format,
+        Format::Tar
+            | Format::Gguf
+            | Format::Hdf5
+            | Format::Safetensors
+            | Format::Compressed { .. }
+            | Format::Onnx
+            | Format::SentencePiece
+            | Format::SavedModel
+    ) {
+        pickle_prefix(src, policy, &mut s);
+    }
     if let Some(z) = zip_appended(src, policy, depth) {
         s.findings.extend(z.findings);
         for u in z.user_allowed {
@@ -79,6 +92,24 @@ pub(crate) fn scan(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: b
         }
     }
     s
+}
+
+/// `np.load(allow_pickle=True)` unpickles any file that is not an array or an archive from its
+/// first byte (a tar's first bytes are a member name, free text): if the emulator reaches an
+/// import or a call there, the file is also a pickle, judged as one.
+fn pickle_prefix(src: &dyn Source, policy: &Policy, s: &mut Scanned) {
+    let first = src.read_upto(0, 1).ok().and_then(|b| b.first().copied());
+    if !first.is_some_and(pickle::is_opcode) {
+        return;
+    }
+    let out = pickle::analyze(src, 0, policy);
+    if out.saw_code {
+        s.findings.push(unknown(
+            "pickle",
+            "the file also reads as a pickle that imports or calls (np.load with allow_pickle unpickles it)",
+        ));
+        s.findings.extend(out.findings);
+    }
 }
 
 fn scan_sniffed(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: bool) -> Scanned {

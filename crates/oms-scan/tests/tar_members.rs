@@ -95,3 +95,14 @@ fn header_types_not_followed_are_unknown() {
     let r = scan_source("model.nemo", &t.as_slice(), &Policy::default());
     assert_eq!(r.verdict, Verdict::Unknown, "{r:#?}");
 }
+
+#[test]
+fn a_tar_whose_first_name_is_a_pickle_is_judged_as_one() {
+    // np.load(allow_pickle=True) unpickles a file that is neither .npy nor .zip from byte 0:
+    // a tar header starts with its first member's name.
+    let mut t = header("cos\nsystem\n(S'echo'\ntR.", 1, b'0');
+    t.extend(padded(b"x"));
+    t.extend(vec![0; 1024]);
+    let r = scan_source("model.npy", &t.as_slice(), &Policy::default());
+    assert_eq!(r.verdict, Verdict::Dangerous, "{r:#?}");
+}

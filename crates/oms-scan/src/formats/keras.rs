@@ -187,8 +187,16 @@ pub fn hdf5_findings(bytes: &[u8]) -> Vec<Finding> {
                 .into_iter::<Value>();
         match stream.next() {
             Some(Ok(value)) => {
+                if start + stream.byte_offset() <= at {
+                    out.push(Finding::new(
+                        Verdict::Unknown,
+                        "keras config",
+                        "a class_name in the HDF5 file outside any JSON object the scanner decodes",
+                    ));
+                }
                 walk(&value, 0, &mut out);
-                from = start + stream.byte_offset().max(1);
+                // Past this key at least (the '{' found may close before it).
+                from = (start + stream.byte_offset()).max(at + marker.len());
             }
             _ => {
                 out.push(Finding::new(
@@ -299,5 +307,8 @@ mod tests {
         assert!(verdicts(plain).is_empty());
         let nested = r#"{"config": "{\"class_name\": \"TFSMLayer\"}"}"#;
         assert_eq!(verdicts(nested), vec![Verdict::Dangerous]);
+        // A '{' that closes before the key: the search still moves on.
+        let h5 = hdf5_findings(br#"{} "class_name": "Lambda"}"#);
+        assert_eq!(h5.len(), 1);
     }
 }

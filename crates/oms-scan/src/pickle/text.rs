@@ -3,14 +3,18 @@
 /// `INT`/`LONG` text: base 0 like `strtol(s, NULL, 0)` / `int(s, 0)` (so `0x10` is 16), with
 /// an optional trailing `L` for LONG. `None` if CPython would raise.
 pub fn parse_int(text: &[u8], long: bool) -> Option<Option<i64>> {
-    let s = std::str::from_utf8(text).ok()?;
-    // LONG drops a final `L` first, then PyLong_FromString skips the whitespace around.
-    let s = if long {
-        s.strip_suffix('L').unwrap_or(s)
+    // LONG drops a final `L` first; C reads the rest as a C string (up to a NUL), where
+    // strtol takes an empty INT as 0; PyLong_FromString skips the whitespace around.
+    let text = if long {
+        text.strip_suffix(b"L").unwrap_or(text)
     } else {
-        s
+        text
+    };
+    let text = text.split(|&b| b == 0).next().unwrap_or_default();
+    if text.is_empty() {
+        return (!long).then_some(Some(0));
     }
-    .trim();
+    let s = std::str::from_utf8(text).ok()?.trim();
     let (neg, digits) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
@@ -191,6 +195,10 @@ mod tests {
         assert_eq!(parse_int(b"zz", false), None);
         assert_eq!(parse_int(b"99999999999999999999999", false), Some(None));
         assert_eq!(parse_int(b"26\x0bL", true), Some(Some(26)));
+        // C strings: a NUL ends the number; an empty INT is strtol's 0.
+        assert_eq!(parse_int(b"\x00151", false), Some(Some(0)));
+        assert_eq!(parse_int(b"12\x00junk", false), Some(Some(12)));
+        assert_eq!(parse_int(b"\x00151", true), None);
     }
 
     #[test]

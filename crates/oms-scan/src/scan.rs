@@ -261,6 +261,21 @@ fn scan_pickles(src: &dyn Source, head: &[u8], policy: &Policy, forced: bool) ->
         }
         count += 1;
         pos = out.end;
+        if let Some(frame_end) = out.frame_end {
+            // The next pickle starts after STOP for a buffered file, after the frame for
+            // io.BytesIO: the one after STOP is judged here, the walk goes on after the frame.
+            findings.push(
+                unknown(
+                    "FRAME",
+                    format!("pickle #{count} stops inside its FRAME: loaders start the next pickle at different places (both judged)"),
+                )
+                .at(pos),
+            );
+            let other = pickle::analyze(src, pos, policy);
+            findings.extend(other.findings);
+            imports.extend(other.imports);
+            pos = frame_end;
+        }
         if (legacy && count == 5) || pos >= src.len() {
             break;
         }

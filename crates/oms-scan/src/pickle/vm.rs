@@ -58,6 +58,9 @@ pub struct PickleOutcome {
     pub imports: Vec<String>,
     /// An argument ran past the end of its FRAME.
     pub straddled: bool,
+    /// STOP came inside a FRAME that ends here: an unpickler over `io.BytesIO` has read the
+    /// whole frame, so the next pickle of the file starts here for it.
+    pub frame_end: Option<u64>,
 }
 
 /// Why the emulation stops early: where the real unpickler raises too, or (`limit`) at a
@@ -150,6 +153,7 @@ impl<'a> Vm<'a> {
         }
         self.out.end = self.cur.pos();
         self.out.straddled = self.cur.straddled;
+        self.out.frame_end = self.cur.frame_end.filter(|&e| e > self.out.end);
         self.out
     }
 

@@ -25,11 +25,13 @@ use pickle_walk::PickleWalk;
 const HEAD: u64 = 1 << 16;
 /// Streams that must be kept whole (pickles, compressed data) are kept up to this size.
 const KEEP_ALL_CAP: u64 = 1 << 30;
-/// A zip's last bytes are always kept: the end of central directory (22 bytes, a comment of up
-/// to 64 KiB) and the ZIP64 locator and record before it.
+/// Every file's last bytes are kept: where a ZIP's end of central directory (22 bytes, a
+/// comment of up to 64 KiB) and the ZIP64 locator and record before it are looked for.
 const ZIP_TAIL: u64 = (1 << 16) + 22 + 20 + 56;
 /// Zip members that are torch storages and larger than this are dropped.
 const DROP_MIN: u64 = 4096;
+/// Of a dropped member, its first bytes are kept all the same.
+const MEMBER_SNIFF: u64 = 8;
 
 #[derive(Debug)]
 enum Mode {
@@ -44,7 +46,7 @@ enum Mode {
 #[derive(Debug)]
 enum ZipWalk {
     Header(Vec<u8>),
-    Data { end: u64, keep: bool },
+    Data { start: u64, end: u64, keep: bool },
     Rest,
 }
 
@@ -124,34 +126,33 @@ impl CapturedFile {
                 Mode::KeepUntil(end) => {
                     let end = *end;
                     let n = bytes.len();
-                    if at < end {
-                        let k = take_len(end - at, n);
-                        let (now, _) = bytes.split_at(k);
+                    let k = if at < end { take_len(end - at, n) } else { 0 };
+                    let (now, rest) = bytes.split_at(k);
+                    if k > 0 {
                         self.keep(at, now);
                     }
+                    self.keep_tail(at + k as u64, rest);
                     n
                 }
                 Mode::Pickle(walk) => {
                     let (n, keep) = walk.run(bytes);
                     let n = n.max(1).min(bytes.len());
                     // Past the cap, reads of what is not kept fail closed (unknown).
+                    let (now, _) = bytes.split_at(n);
                     if keep && self.kept < KEEP_ALL_CAP {
-                        let (now, _) = bytes.split_at(n);
                         self.keep(at, now);
+                    } else {
+                        self.keep_tail(at, now);
                     }
                     n
                 }
                 Mode::Zip(walk) => {
                     let (n, keep) = walk.step(at, bytes);
                     let (now, _) = bytes.split_at(n);
-                    let tail = self.listed_len.saturating_sub(ZIP_TAIL);
                     if keep {
                         self.keep(at, now);
-                    } else if at + n as u64 > tail {
-                        // The reader looks for the end of central directory in the file's
-                        // last bytes, which may overlap a dropped member.
-                        let skip = take_len(tail.saturating_sub(at), n);
-                        self.keep(at + skip as u64, now.get(skip..).unwrap_or_default());
+                    } else {
+                        self.keep_tail(at, now);
                     }
                     n
                 }
@@ -159,6 +160,16 @@ impl CapturedFile {
             let n = n.max(1).min(bytes.len());
             self.next += n as u64;
             bytes = bytes.get(n..).unwrap_or_default();
+        }
+    }
+
+    /// Bytes not kept otherwise but in the file's last [`ZIP_TAIL`]: zipfile looks for an
+    /// end of central directory there in every file (a ZIP appended to anything is read).
+    fn keep_tail(&mut self, at: u64, bytes: &[u8]) {
+        let tail = self.listed_len.saturating_sub(ZIP_TAIL);
+        if at + bytes.len() as u64 > tail {
+            let skip = take_len(tail.saturating_sub(at), bytes.len());
+            self.keep(at + skip as u64, bytes.get(skip..).unwrap_or_default());
         }
     }
 
@@ -218,6 +229,10 @@ impl CapturedFile {
             }
         } else if text::is_text(head) {
             Mode::KeepUntil(64 << 20)
+        } else if matches!(head.first(), Some(0x08 | 0x0a)) {
+            // Protobuf models (ONNX, SentencePiece) are walked field by field: kept whole
+            // up to a cap, like HDF5 (past it, the walk fails closed).
+            Mode::KeepUntil(256 << 20)
         } else {
             // Archives, compressed streams: kept whole (up to the cap); anything else is
             // only sniffed.
@@ -276,9 +291,16 @@ impl ZipWalk {
     fn step(&mut self, at: u64, bytes: &[u8]) -> (usize, bool) {
         match self {
             ZipWalk::Rest => (bytes.len(), true),
-            ZipWalk::Data { end, keep } => {
-                let n = take_len(end.saturating_sub(at), bytes.len());
-                let keep = *keep;
+            ZipWalk::Data { start, end, keep } => {
+                let mut n = take_len(end.saturating_sub(at), bytes.len());
+                let mut keep = *keep;
+                let sniffed = *start + MEMBER_SNIFF;
+                if !keep && at < sniffed {
+                    // A dropped member's first bytes: the scanner looks at them to tell raw
+                    // tensor bytes from an array or archive a loader would read.
+                    n = take_len(sniffed - at, n);
+                    keep = true;
+                }
                 if at + n as u64 >= *end {
                     *self = ZipWalk::Header(Vec::new());
                 }
@@ -318,6 +340,7 @@ impl ZipWalk {
                             Some(csize) if flags & 8 == 0 => {
                                 let drop = is_torch_storage(name) && csize > DROP_MIN;
                                 *self = ZipWalk::Data {
+                                    start: at + n as u64,
                                     end: at + n as u64 + csize,
                                     keep: !drop,
                                 };

@@ -3,7 +3,7 @@
 
 use crate::pickle;
 use crate::policy::Policy;
-use crate::scan::scan_source;
+use crate::scan::{scan_source, scan_source_reach};
 use crate::verdict::FileReport;
 
 /// The pickle emulator on arbitrary bytes.
@@ -24,4 +24,29 @@ pub fn fuzz_capture(data: &[u8], chunk: usize) -> FileReport {
         cap.feed((i * chunk.max(1)) as u64, part);
     }
     cap.scan("fuzz", &Policy::default())
+}
+
+/// A scan of `data` and every import its pickles reach (`module.name`, allow-listed or not):
+/// what the differential test compares with the globals CPython's unpickler asks for.
+pub fn scan_reach(data: &[u8]) -> (FileReport, Vec<String>) {
+    scan_source_reach("fuzz", &data, &Policy::default())
+}
+
+/// The members Python's `zipfile` lists in `data`, as the scanner's reader of that kind
+/// lists them: (name, local header offset, compressed size, method).
+pub fn zipfile_members(data: &[u8]) -> Result<Vec<(String, u64, u64, u16)>, String> {
+    crate::zip::entries_as_zipfile(&data)
+        .map(|entries| {
+            entries
+                .into_iter()
+                .map(|e| (e.name, e.local_offset, e.compressed, e.method))
+                .collect()
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// A `.npy` header as the scanner reads it: `Ok((object array, data offset))`, or why it
+/// cannot tell (the file is then `unknown`).
+pub fn npy_header(data: &[u8]) -> Result<(bool, u64), String> {
+    crate::formats::npy::parse(data).map(|h| (h.is_object, h.data_start))
 }

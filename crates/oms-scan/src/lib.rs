@@ -28,8 +28,10 @@ mod pickle;
 mod policy;
 mod scan;
 mod source;
+mod tar;
 mod verdict;
 mod zip;
+mod zip_scan;
 
 pub use capture::{CaptureSet, CapturedFile};
 pub use files::{scan_file, scan_listed, scan_model, ScanError, ScanOptions};

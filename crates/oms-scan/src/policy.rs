@@ -426,10 +426,14 @@ fn compat_module(module: &str) -> &str {
     }
 }
 
+/// Python's `str.isidentifier()`: `_` or XID_Start, then XID_Continue (so `·` or a combining
+/// mark inside a name counts, as it does for the import the unpickler performs).
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-        && chars.all(|c| c == '_' || c.is_alphanumeric())
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || unicode_ident::is_xid_start(c))
+        && chars.all(unicode_ident::is_xid_continue)
 }
 
 /// True if every dotted component is a Python identifier (else the loader cannot import it).

@@ -1,19 +1,21 @@
 //! Content sniffing and dispatch: which analysis a file's bytes get, never by name.
 
-use crate::formats::{gguf, npy, safetensors, text};
+use crate::formats::graph_proto::{self, GraphProto};
+use crate::formats::{gguf, hydra, keras, npy, safetensors, text};
 use crate::pickle;
 use crate::policy::Policy;
-use crate::source::{Source, SubSource};
+use crate::source::Source;
+use crate::tar::scan_tar;
 use crate::verdict::{FileReport, Finding, Format, Verdict};
-use crate::zip;
+use crate::zip_scan::{scan_zip, zip_appended};
 
 /// `torch.save`'s legacy format starts with this pickle: the magic number 0x1950a86a20f9469cfc6c.
 pub(crate) const LEGACY_TORCH_MAGIC: &[u8] =
     b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19\x2e";
 /// Containers inside containers, at most.
-const MAX_NESTING: u8 = 4;
+pub(crate) const MAX_NESTING: u8 = 4;
 /// Decompressed members / files kept in memory, at most.
-const MAX_INFLATE: u64 = 1 << 30;
+pub(crate) const MAX_INFLATE: u64 = 1 << 30;
 const HEAD: usize = 1 << 16;
 
 /// The analysis of one byte source.
@@ -21,31 +23,96 @@ pub(crate) struct Scanned {
     pub format: Format,
     pub findings: Vec<Finding>,
     pub user_allowed: Vec<String>,
+    /// Every import the pickles of this file reach (`module.name`), allow-listed or not:
+    /// what the differential tests compare with CPython's unpickler.
+    pub imports: Vec<String>,
 }
 
 impl Scanned {
-    fn new(format: Format, findings: Vec<Finding>) -> Self {
+    pub(crate) fn new(format: Format, findings: Vec<Finding>) -> Self {
         Self {
             format,
             findings,
             user_allowed: Vec::new(),
+            imports: Vec::new(),
         }
     }
 }
 
 /// Scans one file's bytes. `name` is only used in the report.
 pub fn scan_source(name: &str, src: &dyn Source, policy: &Policy) -> FileReport {
+    scan_source_reach(name, src, policy).0
+}
+
+/// [`scan_source`], and every import its pickles reach (for the differential tests).
+pub(crate) fn scan_source_reach(
+    name: &str,
+    src: &dyn Source,
+    policy: &Policy,
+) -> (FileReport, Vec<String>) {
     let s = scan(src, policy, 0, false);
     let mut report = FileReport::from_findings(name.to_string(), s.format, s.findings, src.len());
     report.user_allowed = s.user_allowed;
-    report
+    (report, s.imports)
 }
 
-fn unknown(subject: &str, detail: impl Into<String>) -> Finding {
+pub(crate) fn unknown(subject: &str, detail: impl Into<String>) -> Finding {
     Finding::new(Verdict::Unknown, subject, detail)
 }
 
+/// The analysis of `src` by its first bytes, and, when `zipfile` also finds an archive at its
+/// end, of that archive too (a polyglot is judged as the worse of the two).
 pub(crate) fn scan(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: bool) -> Scanned {
+    let mut s = scan_sniffed(src, policy, depth, force_pickle);
+    if matches!(
+        s.format,
+        Format::Zip | Format::Npz | Format::PytorchZip | Format::TorchScriptZip | Format::Empty
+    ) {
+        return s;
+    }
+    if matches!(
+        s.format,
+        Format::Tar
+            | Format::Gguf
+            | Format::Hdf5
+            | Format::Safetensors
+            | Format::Compressed { .. }
+            | Format::Onnx
+            | Format::SentencePiece
+            | Format::SavedModel
+    ) {
+        pickle_prefix(src, policy, &mut s);
+    }
+    if let Some(z) = zip_appended(src, policy, depth) {
+        s.findings.extend(z.findings);
+        for u in z.user_allowed {
+            if !s.user_allowed.contains(&u) {
+                s.user_allowed.push(u);
+            }
+        }
+    }
+    s
+}
+
+/// `np.load(allow_pickle=True)` unpickles any file that is not an array or an archive from its
+/// first byte (a tar's first bytes are a member name, free text): if the emulator reaches an
+/// import or a call there, the file is also a pickle, judged as one.
+fn pickle_prefix(src: &dyn Source, policy: &Policy, s: &mut Scanned) {
+    let first = src.read_upto(0, 1).ok().and_then(|b| b.first().copied());
+    if !first.is_some_and(pickle::is_opcode) {
+        return;
+    }
+    let out = pickle::analyze(src, 0, policy);
+    if out.saw_code {
+        s.findings.push(unknown(
+            "pickle",
+            "the file also reads as a pickle that imports or calls (np.load with allow_pickle unpickles it)",
+        ));
+        s.findings.extend(out.findings);
+    }
+}
+
+fn scan_sniffed(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: bool) -> Scanned {
     let len = src.len();
     if len == 0 {
         return Scanned::new(Format::Empty, Vec::new());
@@ -84,6 +151,25 @@ pub(crate) fn scan(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: b
             return s;
         }
     }
+    // Before text: a protobuf made of printable bytes only is still a model.
+    if matches!(head.first(), Some(0x08 | 0x0a)) {
+        match graph_proto::classify(src) {
+            Some(GraphProto::Onnx(findings)) => return Scanned::new(Format::Onnx, findings),
+            Some(GraphProto::SavedModel) => {
+                return Scanned::new(
+                    Format::SavedModel,
+                    vec![unknown(
+                        "TensorFlow SavedModel",
+                        "a TensorFlow graph: its ops run when the model is loaded, and they are not inspected",
+                    )],
+                )
+            }
+            Some(GraphProto::SentencePiece) => {
+                return Scanned::new(Format::SentencePiece, Vec::new())
+            }
+            None => {}
+        }
+    }
     if text::is_text(&head) {
         let trimmed = head.iter().find(|b| !b.is_ascii_whitespace());
         let full;
@@ -97,13 +183,29 @@ pub(crate) fn scan(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: b
             };
             &full
         };
-        if matches!(trimmed, Some(b'{' | b'[')) {
-            return Scanned::new(Format::Json, text::keras_config_findings(bytes));
+        let mut findings = hydra::findings(&String::from_utf8_lossy(bytes), policy);
+        if len > 64 << 20 {
+            findings.push(unknown(
+                "text",
+                "only the first 64 MiB of this text file were read",
+            ));
         }
-        return Scanned::new(Format::Text, Vec::new());
-    }
-    if text::is_onnx(&head) {
-        return Scanned::new(Format::Onnx, Vec::new());
+        if matches!(trimmed, Some(b'{' | b'[')) {
+            let keras = keras::config_findings(bytes).unwrap_or_else(|| {
+                let names_a_class = bytes.windows(10).any(|w| w == b"class_name");
+                if names_a_class {
+                    vec![unknown(
+                        "keras config",
+                        "JSON the scanner cannot decode (NaN, Infinity?) that names a class_name: Keras' json.loads may read it",
+                    )]
+                } else {
+                    Vec::new()
+                }
+            });
+            findings.extend(keras);
+            return Scanned::new(Format::Json, findings);
+        }
+        return Scanned::new(Format::Text, findings);
     }
     Scanned::new(
         Format::Binary,
@@ -115,11 +217,14 @@ pub(crate) fn scan(src: &dyn Source, policy: &Policy, depth: u8, force_pickle: b
 }
 
 /// A pickle file: one pickle, or several in a row (legacy `torch.save` writes five, then raw
-/// storage bytes). `None` when it is not a pickle after all (text that starts like one).
+/// storage bytes). `None` when it is not a pickle after all: text that starts like one and
+/// fails where CPython's unpickler fails too, before any import. A stop at a limit of the
+/// emulator is never such a failure: the file is then a pickle with an `unknown` finding.
 fn scan_pickles(src: &dyn Source, head: &[u8], policy: &Policy, forced: bool) -> Option<Scanned> {
     let legacy = head.starts_with(LEGACY_TORCH_MAGIC);
     let mut findings = Vec::new();
     let mut user_allowed: Vec<String> = Vec::new();
+    let mut imports: Vec<String> = Vec::new();
     let mut pos = 0u64;
     let mut count = 0;
     let mut protocol = 0;
@@ -127,13 +232,19 @@ fn scan_pickles(src: &dyn Source, head: &[u8], policy: &Policy, forced: bool) ->
     loop {
         let out = pickle::analyze(src, pos, policy);
         if count == 0 {
-            if !forced && !out.stopped && !out.saw_code && text::is_text(head) {
+            let cpython_fails_too = !out.stopped && !out.limit && !out.saw_code;
+            if !forced && cpython_fails_too && text::is_text(head) {
                 return None;
             }
             protocol = out.protocol;
         }
         joblib |= out.joblib;
         findings.extend(out.findings);
+        for i in out.imports {
+            if !imports.contains(&i) {
+                imports.push(i);
+            }
+        }
         for u in out.user_allowed {
             if !user_allowed.contains(&u) {
                 user_allowed.push(u);
@@ -150,6 +261,21 @@ fn scan_pickles(src: &dyn Source, head: &[u8], policy: &Policy, forced: bool) ->
         }
         count += 1;
         pos = out.end;
+        if let Some(frame_end) = out.frame_end {
+            // The next pickle starts after STOP for a buffered file, after the frame for
+            // io.BytesIO: the one after STOP is judged here, the walk goes on after the frame.
+            findings.push(
+                unknown(
+                    "FRAME",
+                    format!("pickle #{count} stops inside its FRAME: loaders start the next pickle at different places (both judged)"),
+                )
+                .at(pos),
+            );
+            let other = pickle::analyze(src, pos, policy);
+            findings.extend(other.findings);
+            imports.extend(other.imports);
+            pos = frame_end;
+        }
         if (legacy && count == 5) || pos >= src.len() {
             break;
         }
@@ -165,6 +291,7 @@ fn scan_pickles(src: &dyn Source, head: &[u8], policy: &Policy, forced: bool) ->
         format,
         findings,
         user_allowed,
+        imports,
     })
 }
 
@@ -185,6 +312,7 @@ fn scan_npy(src: &dyn Source, head: &[u8], policy: &Policy) -> Scanned {
         format: Format::Npy,
         findings,
         user_allowed: out.user_allowed,
+        imports: out.imports,
     }
 }
 
@@ -192,7 +320,7 @@ fn scan_hdf5(src: &dyn Source) -> Scanned {
     // Keras stores its model config as a JSON attribute (uncompressed); look for it.
     match src.read_upto(0, 256 << 20) {
         Ok(all) => {
-            let mut f = text::keras_config_findings(&all);
+            let mut f = keras::hdf5_findings(&all);
             if src.len() > 256 << 20 && f.is_empty() {
                 f.push(unknown(
                     "hdf5",
@@ -220,7 +348,7 @@ fn compression(head: &[u8]) -> Option<&'static str> {
     })
 }
 
-fn inflate(data: &[u8], kind: &str, limit: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn inflate(data: &[u8], kind: &str, limit: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let mut out = Vec::new();
     let read = match kind {
@@ -280,7 +408,7 @@ fn scan_compressed(src: &dyn Source, kind: &str, policy: &Policy, depth: u8) -> 
 
 /// Findings inside a member: name the member; offsets inside decompressed data are not file
 /// offsets, so they move into the text.
-fn relocate(f: &mut Finding, member: &str, base: Option<u64>) {
+pub(crate) fn relocate(f: &mut Finding, member: &str, base: Option<u64>) {
     f.member = Some(match &f.member {
         Some(inner) => format!("{member}/{inner}"),
         None => member.to_string(),
@@ -292,207 +420,5 @@ fn relocate(f: &mut Finding, member: &str, base: Option<u64>) {
             f.offset = None;
         }
         _ => {}
-    }
-}
-
-fn is_torch_storage(name: &str) -> bool {
-    name.rsplit_once('/')
-        .is_some_and(|(dir, _)| dir == "data" || dir.ends_with("/data"))
-}
-
-fn scan_zip(src: &dyn Source, policy: &Policy, depth: u8) -> Scanned {
-    let entries = match zip::entries(src) {
-        Ok(e) => e,
-        Err(e) => {
-            return Scanned::new(
-                Format::Zip,
-                vec![unknown("zip", format!("cannot read the archive: {e}"))],
-            )
-        }
-    };
-    if depth >= MAX_NESTING {
-        return Scanned::new(
-            Format::Zip,
-            vec![unknown("zip", "archives nested too deep")],
-        );
-    }
-    let torch = entries
-        .iter()
-        .any(|e| e.name == "data.pkl" || e.name.ends_with("/data.pkl"));
-    let torchscript = entries
-        .iter()
-        .any(|e| e.name.ends_with("/constants.pkl") || e.name.contains("/code/"));
-    let mut findings = Vec::new();
-    let mut user_allowed = Vec::new();
-    let mut names = std::collections::HashSet::new();
-    let mut spans: Vec<(u64, u64, &str)> = Vec::new();
-    for e in &entries {
-        if !names.insert(e.name.as_str()) {
-            findings.push(
-                unknown("zip", format!("duplicate member name {:?}", e.name)).at(e.local_offset),
-            );
-        }
-        if let Some(local) = &e.local_name_mismatch {
-            findings.push(
-                unknown(
-                    "zip",
-                    format!(
-                        "member {:?} is named {local:?} in its local header (loaders disagree on such archives)",
-                        e.name
-                    ),
-                )
-                .at(e.local_offset),
-            );
-        }
-        spans.push((e.local_offset, e.data_start + e.compressed, &e.name));
-    }
-    spans.sort();
-    for w in spans.windows(2) {
-        if let [(_, end, a), (start, _, b)] = w {
-            if start < end {
-                findings
-                    .push(unknown("zip", format!("members {a:?} and {b:?} overlap")).at(*start));
-            }
-        }
-    }
-    for e in &entries {
-        if e.name.ends_with('/') && e.size == 0 {
-            continue;
-        }
-        if torch && is_torch_storage(&e.name) {
-            // Raw tensor bytes: torch maps them, never unpickles them.
-            continue;
-        }
-        let force = e.name.ends_with(".pkl") || e.name.ends_with(".pickle");
-        let inner = match e.method {
-            0 => {
-                let sub = SubSource {
-                    inner: src,
-                    start: e.data_start,
-                    len: e.compressed,
-                };
-                let mut s = scan(&sub, policy, depth + 1, force);
-                for f in &mut s.findings {
-                    relocate(f, &e.name, Some(e.data_start));
-                }
-                s
-            }
-            8 => {
-                let data = if e.compressed > MAX_INFLATE {
-                    Err("member too large to inflate".to_string())
-                } else {
-                    src.read(e.data_start, e.compressed as usize)
-                        .map_err(|x| x.to_string())
-                        .and_then(|d| inflate(&d, "deflate", MAX_INFLATE))
-                };
-                match data {
-                    Ok(plain) => {
-                        let mut s = scan(&plain, policy, depth + 1, force);
-                        for f in &mut s.findings {
-                            relocate(f, &e.name, None);
-                        }
-                        s
-                    }
-                    Err(why) => Scanned::new(
-                        Format::Binary,
-                        vec![unknown("zip", format!("member {:?}: {why}", e.name)).at(e.data_start)],
-                    ),
-                }
-            }
-            m => Scanned::new(
-                Format::Binary,
-                vec![unknown(
-                    "zip",
-                    format!(
-                        "member {:?} uses compression method {m}, not inspected",
-                        e.name
-                    ),
-                )
-                .at(e.local_offset)],
-            ),
-        };
-        findings.extend(inner.findings);
-        for u in inner.user_allowed {
-            if !user_allowed.contains(&u) {
-                user_allowed.push(u);
-            }
-        }
-    }
-    let format = if torchscript {
-        findings.push(unknown(
-            "TorchScript",
-            "TorchScript archive: carries code that torch.jit.load runs (torch.load refuses it with weights_only)",
-        ));
-        Format::TorchScriptZip
-    } else if torch {
-        Format::PytorchZip
-    } else if !entries.is_empty() && entries.iter().all(|e| e.name.ends_with(".npy")) {
-        Format::Npz
-    } else {
-        Format::Zip
-    };
-    Scanned {
-        format,
-        findings,
-        user_allowed,
-    }
-}
-
-fn octal(field: &[u8]) -> Option<u64> {
-    let s = std::str::from_utf8(field).ok()?;
-    let s = s.trim_matches(|c: char| c == '\0' || c == ' ');
-    if s.is_empty() {
-        return Some(0);
-    }
-    u64::from_str_radix(s, 8).ok()
-}
-
-fn scan_tar(src: &dyn Source, policy: &Policy, depth: u8) -> Scanned {
-    let mut findings = Vec::new();
-    let mut user_allowed = Vec::new();
-    let mut pos = 0u64;
-    if depth >= MAX_NESTING {
-        return Scanned::new(
-            Format::Tar,
-            vec![unknown("tar", "archives nested too deep")],
-        );
-    }
-    while pos + 512 <= src.len() {
-        let Ok(h) = src.read(pos, 512) else { break };
-        if h.iter().all(|&b| b == 0) {
-            break;
-        }
-        let name = String::from_utf8_lossy(h.get(..100).unwrap_or_default())
-            .trim_end_matches('\0')
-            .to_string();
-        let Some(size) = h.get(124..136).and_then(octal) else {
-            findings.push(unknown("tar", "bad member size field").at(pos));
-            break;
-        };
-        let kind = h.get(156).copied().unwrap_or(0);
-        let start = pos + 512;
-        if start.checked_add(size).is_none_or(|e| e > src.len()) {
-            findings.push(unknown("tar", format!("member {name:?} runs past the end")).at(pos));
-            break;
-        }
-        if matches!(kind, b'0' | 0) {
-            let sub = SubSource {
-                inner: src,
-                start,
-                len: size,
-            };
-            let s = scan(&sub, policy, depth + 1, false);
-            for mut f in s.findings {
-                relocate(&mut f, &name, Some(start));
-                findings.push(f);
-            }
-            user_allowed.extend(s.user_allowed);
-        }
-        pos = start + size.div_ceil(512) * 512;
-    }
-    Scanned {
-        format: Format::Tar,
-        findings,
-        user_allowed,
     }
 }

@@ -19,7 +19,9 @@ pub enum Verdict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
-    Pickle { protocol: u8 },
+    Pickle {
+        protocol: u8,
+    },
     PytorchZip,
     TorchScriptZip,
     PytorchLegacy,
@@ -31,11 +33,17 @@ pub enum Format {
     Safetensors,
     Gguf,
     Onnx,
+    /// A TensorFlow SavedModel graph (`saved_model.pb`).
+    SavedModel,
+    /// A SentencePiece tokenizer model (`tokenizer.model`).
+    SentencePiece,
     Hdf5,
     Json,
     Text,
     Empty,
-    Compressed { kind: String },
+    Compressed {
+        kind: String,
+    },
     Binary,
 }
 

@@ -2,6 +2,10 @@
 //! and flag bits are ignored, the data start comes from the local header's own lengths.
 //! Disagreements a stricter reader would reject are reported, never a reason to skip.
 
+mod zipfile;
+
+pub use zipfile::entries as entries_as_zipfile;
+
 use crate::source::{Source, SourceError};
 
 /// One central-directory entry.
@@ -17,6 +21,8 @@ pub struct Entry {
     pub local_offset: u64,
     /// The local header's name, when it differs from the central directory's.
     pub local_name_mismatch: Option<String>,
+    /// Why the reader lists the member but cannot open it.
+    pub unreadable: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,21 +35,21 @@ pub enum ZipError {
     Source(#[from] SourceError),
 }
 
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+pub(crate) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+pub(crate) fn u64_at(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
 const MAX_ENTRIES: u64 = 1_000_000;
 
-/// Reads the central directory.
+/// Reads the central directory as miniz (`torch.load`) does.
 pub fn entries(src: &dyn Source) -> Result<Vec<Entry>, ZipError> {
     let len = src.len();
     let tail_len = len.min(65_557);
@@ -101,22 +107,8 @@ pub fn entries(src: &dyn Source) -> Result<Vec<Entry>, ZipError> {
         read_zip64_extra(extra, &mut size, &mut compressed, &mut local_offset);
         p += 46 + name_len + extra_len + comment_len;
 
-        let lh = src.read(local_offset, 30)?;
-        if lh.get(..4) != Some(b"PK\x03\x04") {
-            return Err(bad("bad local header signature"));
-        }
-        let lname_len = u16_at(&lh, 26).ok_or_else(|| bad("short local header"))?;
-        let lextra_len = u16_at(&lh, 28).ok_or_else(|| bad("short local header"))?;
-        let lname = src.read(local_offset + 30, usize::from(lname_len))?;
-        let local_name_mismatch =
-            (lname.as_ref() != name_bytes).then(|| String::from_utf8_lossy(&lname).into_owned());
-        let data_start = local_offset + 30 + u64::from(lname_len) + u64::from(lextra_len);
-        if data_start
-            .checked_add(compressed)
-            .is_none_or(|e| e > src.len())
-        {
-            return Err(bad("member data runs past the end of the file"));
-        }
+        let (data_start, local_name_mismatch) =
+            local_header(src, local_offset, name_bytes, compressed)?;
         out.push(Entry {
             name,
             method,
@@ -125,9 +117,38 @@ pub fn entries(src: &dyn Source) -> Result<Vec<Entry>, ZipError> {
             data_start,
             local_offset,
             local_name_mismatch,
+            unreadable: None,
         });
     }
     Ok(out)
+}
+
+/// A member's local header at `local_offset`: where its data starts, and the header's own
+/// name when it differs from `central_name`.
+pub(crate) fn local_header(
+    src: &dyn Source,
+    local_offset: u64,
+    central_name: &[u8],
+    compressed: u64,
+) -> Result<(u64, Option<String>), ZipError> {
+    let bad = |m: &str| ZipError::Bad(m.to_string());
+    let lh = src.read(local_offset, 30)?;
+    if lh.get(..4) != Some(b"PK\x03\x04") {
+        return Err(bad("bad local header signature"));
+    }
+    let lname_len = u16_at(&lh, 26).ok_or_else(|| bad("short local header"))?;
+    let lextra_len = u16_at(&lh, 28).ok_or_else(|| bad("short local header"))?;
+    let lname = src.read(local_offset + 30, usize::from(lname_len))?;
+    let mismatch =
+        (lname.as_ref() != central_name).then(|| String::from_utf8_lossy(&lname).into_owned());
+    let data_start = local_offset + 30 + u64::from(lname_len) + u64::from(lextra_len);
+    if data_start
+        .checked_add(compressed)
+        .is_none_or(|e| e > src.len())
+    {
+        return Err(bad("member data runs past the end of the file"));
+    }
+    Ok((data_start, mismatch))
 }
 
 fn read_zip64_extra(extra: &[u8], size: &mut u64, compressed: &mut u64, offset: &mut u64) {

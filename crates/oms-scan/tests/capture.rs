@@ -171,8 +171,9 @@ fn a_bare_pickle_of_large_arrays_is_scanned_without_holding_the_arrays() {
         };
         assert_eq!(whole.verdict, expected, "{:?}", whole.findings);
         let cap = capture_in_order(&file, 64 * 1024);
-        // The first 64 KiB (always kept for sniffing) and the opcodes: not 6 MiB of arrays.
-        assert!(cap.held_bytes() < 100 * 1024, "held {}", cap.held_bytes());
+        // The first and last 64 KiB (always kept for sniffing, and for a ZIP at the end) and
+        // the opcodes: not 6 MiB of arrays.
+        assert!(cap.held_bytes() < 164 * 1024, "held {}", cap.held_bytes());
         let captured = cap.scan("model.pkl", &policy);
         assert_eq!(captured.verdict, expected, "{:?}", captured.findings);
         assert_eq!(captured.findings, whole.findings);
@@ -207,7 +208,8 @@ fn a_legacy_torch_file_keeps_its_five_pickles_and_drops_the_storages() {
     file.extend(vec![0x8e; 4 * MIB]);
     let whole = scan_source("model.pt", &file.as_slice(), &policy);
     let cap = capture_in_order(&file, 64 * 1024);
-    assert!(cap.held_bytes() <= 64 * 1024, "held {}", cap.held_bytes());
+    // The first and the last 64 KiB (and the ZIP64 records' room).
+    assert!(cap.held_bytes() <= 129 * 1024, "held {}", cap.held_bytes());
     let captured = cap.scan("model.pt", &policy);
     assert_eq!(captured.verdict, whole.verdict, "{:?}", captured.findings);
     assert_eq!(captured.findings, whole.findings);

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use super::chat_template;
 use crate::pickle::reader::{Cursor, ReadError};
 use crate::source::Source;
 use crate::verdict::{Finding, Verdict};
@@ -12,9 +13,13 @@ const MAX_STRING: u64 = 1 << 24;
 const MAX_DEPTH: u32 = 2;
 
 pub fn validate(src: &dyn Source) -> Vec<Finding> {
-    match check(src) {
-        Ok(()) => Vec::new(),
-        Err(why) => vec![Finding::new(Verdict::Unknown, "gguf header", why)],
+    let mut templates = Vec::new();
+    match check(src, &mut templates) {
+        Ok(()) => templates,
+        Err(why) => {
+            templates.push(Finding::new(Verdict::Unknown, "gguf header", why));
+            templates
+        }
     }
 }
 
@@ -124,7 +129,8 @@ impl G<'_> {
     }
 }
 
-fn check(src: &dyn Source) -> Result<(), String> {
+/// Validates the header; the findings about its chat templates go to `templates`.
+fn check(src: &dyn Source, templates: &mut Vec<Finding>) -> Result<(), String> {
     let mut g = G {
         c: Cursor::new(src, 0),
         len: src.len(),
@@ -150,6 +156,15 @@ fn check(src: &dyn Source) -> Result<(), String> {
     for _ in 0..n_kv {
         let key = g.string()?;
         let ty = g.u32()?;
+        if ty == 8 && key.starts_with("tokenizer.chat_template") {
+            // A Jinja template the runtime renders (llama-cpp-python's SSTI advisory).
+            let template = g.string()?;
+            templates.extend(chat_template::findings(&key, &template));
+            if !keys.insert(key.clone()) {
+                return Err(format!("duplicate key {key:?}"));
+            }
+            continue;
+        }
         let v = g.value(ty, 0)?;
         if key == "general.alignment" {
             let a = v

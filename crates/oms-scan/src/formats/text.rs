@@ -1,6 +1,4 @@
-//! Text and JSON (Keras configs are JSON: a `Lambda` layer is code), HDF5 and ONNX sniffing.
-
-use crate::verdict::{Finding, Verdict};
+//! Text: UTF-8 without NUL.
 
 /// True if the bytes are UTF-8 text (a multi-byte character cut at the end is allowed) with
 /// no NUL.
@@ -11,75 +9,5 @@ pub fn is_text(head: &[u8]) -> bool {
     match std::str::from_utf8(head) {
         Ok(_) => true,
         Err(e) => e.error_len().is_none() && head.len() - e.valid_up_to() < 4,
-    }
-}
-
-/// Keras model configs: `Lambda` layers carry marshalled Python code; a `module` outside
-/// keras is an arbitrary import (CVE-2025-1550).
-pub fn keras_config_findings(bytes: &[u8]) -> Vec<Finding> {
-    let mut out = Vec::new();
-    if !bytes.windows(10).any(|w| w == b"class_name") {
-        return out;
-    }
-    let text = String::from_utf8_lossy(bytes);
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact.contains("\"class_name\":\"Lambda\"")
-        || compact.contains("\\\"class_name\\\":\\\"Lambda\\\"")
-    {
-        out.push(Finding::new(
-            Verdict::Dangerous,
-            "keras Lambda layer",
-            "a Keras Lambda layer holds Python code that runs when the model is loaded",
-        ));
-    }
-    for marker in ["\"module\":\"", "\\\"module\\\":\\\""] {
-        let mut rest = compact.as_str();
-        while let Some(at) = rest.find(marker) {
-            let after = rest.get(at + marker.len()..).unwrap_or_default();
-            let module: String = after
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
-                .collect();
-            let known = module.is_empty()
-                || ["keras", "tensorflow", "tf_keras", "builtins"]
-                    .iter()
-                    .any(|k| module == *k || module.starts_with(&format!("{k}.")));
-            if !known {
-                out.push(Finding::new(
-                    Verdict::Unknown,
-                    module.clone(),
-                    "Keras config imports a module outside keras (CVE-2025-1550 pattern)",
-                ));
-            }
-            rest = after;
-        }
-    }
-    out
-}
-
-/// An ONNX ModelProto starts with `ir_version` (field 1, varint) and soon names its producer
-/// or graph.
-pub fn is_onnx(head: &[u8]) -> bool {
-    head.first() == Some(&0x08)
-        && head.get(1).is_some_and(|b| *b < 0x80)
-        && matches!(head.get(2), Some(0x12 | 0x1a | 0x3a | 0x42))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lambda_and_foreign_modules() {
-        let cfg = br#"{"class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "class_name": "Lambda", "config": {}}]}}"#;
-        let f = keras_config_findings(cfg);
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].verdict, Verdict::Dangerous);
-        let cfg = br#"{"module": "subprocess", "class_name": "Popen"}"#;
-        assert_eq!(keras_config_findings(cfg)[0].subject, "subprocess");
-        assert!(
-            keras_config_findings(br#"{"class_name": "Dense", "module": "keras.layers"}"#)
-                .is_empty()
-        );
     }
 }

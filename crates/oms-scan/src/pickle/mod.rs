@@ -16,5 +16,5 @@ use crate::source::Source;
 
 /// Emulates the pickle at `start` to its STOP (or first error).
 pub fn analyze(src: &dyn Source, start: u64, policy: &Policy) -> PickleOutcome {
-    Vm::new(src, start, policy, 0).run()
+    Vm::run_readings(src, start, policy, 0)
 }

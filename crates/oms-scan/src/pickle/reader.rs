@@ -1,4 +1,5 @@
-//! A cursor over a [`Source`] that reads opcode arguments, tracking FRAME boundaries.
+//! A cursor over a [`Source`] that reads opcode arguments, tracking FRAME boundaries the way
+//! CPython's C unpickler buffers them.
 
 use crate::source::{Source, SourceError};
 
@@ -9,9 +10,21 @@ const CHUNK: usize = 1 << 20;
 pub enum ReadError {
     /// The data ended inside an opcode or argument.
     Truncated,
-    /// An argument crosses the end of the current FRAME (a parser-differential trick).
-    FrameStraddle,
+    /// A text argument longer than the caller's limit.
+    LineTooLong(usize),
     Source(SourceError),
+}
+
+/// How an argument that runs past the end of its FRAME is read: loaders differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// An unpickler over a stream without `peek` (`io.BytesIO`: `torch.load` of a zip
+    /// archive): the frame is its buffer, and a read that does not fit in what is left of it
+    /// drops that rest and reads fresh bytes after the frame (a line, likewise).
+    Exact,
+    /// `pickle.loads`, or a buffered file that prefetched past the frame: the bytes are
+    /// simply read on.
+    Contiguous,
 }
 
 pub struct Cursor<'a> {
@@ -19,8 +32,11 @@ pub struct Cursor<'a> {
     pos: u64,
     buf: Vec<u8>,
     buf_start: u64,
-    /// End of the current frame, if inside one.
+    /// End of the unpickler's buffer (the current frame), if inside one.
     pub frame_end: Option<u64>,
+    pub framing: Framing,
+    /// An argument ran past the end of its frame (the readings differ there).
+    pub straddled: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -31,6 +47,8 @@ impl<'a> Cursor<'a> {
             buf: Vec::new(),
             buf_start: 0,
             frame_end: None,
+            framing: Framing::Exact,
+            straddled: false,
         }
     }
 
@@ -46,14 +64,48 @@ impl<'a> Cursor<'a> {
         self.src.len()
     }
 
-    fn check_frame(&mut self, n: u64) -> Result<(), ReadError> {
+    /// Before reading `n` bytes: leaves the frame when it is used up; a read that does not
+    /// fit in the rest of it is a straddle (see [`Framing`]).
+    fn check_frame(&mut self, n: u64) {
         if let Some(end) = self.frame_end {
             if self.pos >= end {
                 self.frame_end = None;
             } else if self.pos.saturating_add(n) > end {
-                return Err(ReadError::FrameStraddle);
+                self.straddled = true;
+                self.frame_end = None;
+                if self.framing == Framing::Exact {
+                    self.pos = end;
+                }
             }
         }
+    }
+
+    /// FRAME of `len` bytes, its length just read. Only a frame that does not fit in the
+    /// current one makes the unpickler read afresh (after the current frame, in `Exact`).
+    pub fn enter_frame(&mut self, len: u64) -> Result<(), ReadError> {
+        if self.framing == Framing::Contiguous {
+            let fits = self.pos.checked_add(len).is_some_and(|e| e <= self.len());
+            return if fits {
+                Ok(())
+            } else {
+                Err(ReadError::Truncated)
+            };
+        }
+        let start = match self.frame_end {
+            Some(end) if end > self.pos => {
+                if self.pos.saturating_add(len) <= end {
+                    return Ok(());
+                }
+                self.straddled = true;
+                end
+            }
+            _ => self.pos,
+        };
+        // A frame longer than the data: the C unpickler raises, the pure-Python one reads
+        // what there is as the frame and goes on.
+        let end = start.saturating_add(len).min(self.len());
+        self.pos = start;
+        self.frame_end = Some(end);
         Ok(())
     }
 
@@ -85,7 +137,7 @@ impl<'a> Cursor<'a> {
 
     /// `n` bytes (copied; arguments are small or capped by the caller).
     pub fn take(&mut self, n: usize) -> Result<Vec<u8>, ReadError> {
-        self.check_frame(n as u64)?;
+        self.check_frame(n as u64);
         self.fill(n)?;
         let off = usize::try_from(self.pos - self.buf_start).map_err(|_| ReadError::Truncated)?;
         let out = self
@@ -98,7 +150,7 @@ impl<'a> Cursor<'a> {
     }
 
     pub fn byte(&mut self) -> Result<u8, ReadError> {
-        self.check_frame(1)?;
+        self.check_frame(1);
         self.fill(1)?;
         let off = usize::try_from(self.pos - self.buf_start).map_err(|_| ReadError::Truncated)?;
         let b = *self.buf.get(off).ok_or(ReadError::Truncated)?;
@@ -108,7 +160,7 @@ impl<'a> Cursor<'a> {
 
     /// Skips `n` bytes without reading them (large byte strings).
     pub fn skip(&mut self, n: u64) -> Result<(), ReadError> {
-        self.check_frame(n)?;
+        self.check_frame(n);
         let end = self.pos.checked_add(n).ok_or(ReadError::Truncated)?;
         if end > self.src.len() {
             return Err(ReadError::Truncated);
@@ -117,16 +169,32 @@ impl<'a> Cursor<'a> {
         Ok(())
     }
 
-    /// A `\n`-terminated line (without the newline), at most `max` bytes.
+    /// A `\n`-terminated line (without the newline), at most `max` bytes. A line that does
+    /// not end inside its frame is read on after the frame: in `Exact`, without the part that
+    /// was inside (CPython's `readline` slow path).
     pub fn line(&mut self, max: usize) -> Result<Vec<u8>, ReadError> {
         let mut out = Vec::new();
+        let frame = self.frame_end.filter(|&end| end > self.pos);
         loop {
+            if frame == Some(self.pos) {
+                self.straddled = true;
+                if self.framing == Framing::Exact {
+                    out.clear();
+                }
+            }
+            if self.pos >= self.len() && frame.is_none() {
+                // The data ends without a newline: CPython's C unpickler raises, the pure
+                // Python one (joblib.load) takes the line less its last byte (or an empty
+                // one) and goes on.
+                out.pop();
+                return Ok(out);
+            }
             let b = self.byte()?;
             if b == b'\n' {
                 return Ok(out);
             }
             if out.len() >= max {
-                return Err(ReadError::Truncated);
+                return Err(ReadError::LineTooLong(max));
             }
             out.push(b);
         }

@@ -7,18 +7,22 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 mod calls;
+mod containers;
+mod readings;
 
 use super::reader::{Cursor, ReadError};
-use super::text::{parse_int, parse_raw_unicode, parse_string_literal};
+use super::text::{parse_int, parse_memo_key, parse_raw_unicode, parse_string_literal};
 use super::value::{Imported, V};
 use crate::policy::Policy;
 use crate::source::Source;
 use crate::verdict::{Finding, Verdict};
+use containers::{int_value, le_signed, pairs};
 
 /// Byte strings longer than this are skipped, not kept.
 pub(crate) const KEEP_BYTES: u64 = 1 << 20;
-/// Longest text line (protocol 0 arguments).
-const MAX_LINE: usize = 1 << 16;
+/// Longest text line (protocol 0 arguments). CPython has no limit: a longer line stops the
+/// emulation as a limit (`unknown`), never as a parse error.
+const MAX_LINE: usize = 64 << 20;
 /// Opcodes per pickle; memo entries; container items kept.
 const MAX_OPS: u64 = 200_000_000;
 const MAX_MEMO: usize = 20_000_000;
@@ -47,20 +51,50 @@ pub struct PickleOutcome {
     pub joblib: bool,
     /// Where and why parsing failed.
     pub error: Option<(u64, String)>,
+    /// The emulation stopped at one of its limits or at a construct it does not follow, not
+    /// where CPython raises: the rest of the stream was not judged.
+    pub limit: bool,
+    /// Every distinct import reached (`module.name`), allow-listed or not.
+    pub imports: Vec<String>,
+    /// An argument ran past the end of its FRAME.
+    pub straddled: bool,
+    /// STOP came inside a FRAME that ends here: an unpickler over `io.BytesIO` has read the
+    /// whole frame, so the next pickle of the file starts here for it.
+    pub frame_end: Option<u64>,
 }
 
-/// Why the emulation stops early (the real unpickler would raise there).
-struct Stop(String);
+/// Why the emulation stops early: where the real unpickler raises too, or (`limit`) at a
+/// limit of the emulator or a construct it does not follow, where CPython may go on.
+struct Stop {
+    why: String,
+    limit: bool,
+}
+
+impl Stop {
+    fn new(why: impl Into<String>) -> Self {
+        Self {
+            why: why.into(),
+            limit: false,
+        }
+    }
+
+    fn limit(why: impl Into<String>) -> Self {
+        Self {
+            why: why.into(),
+            limit: true,
+        }
+    }
+}
 
 impl From<ReadError> for Stop {
     fn from(e: ReadError) -> Self {
-        Stop(match e {
-            ReadError::Truncated => "truncated: the data ends inside an opcode".into(),
-            ReadError::FrameStraddle => {
-                "an opcode argument crosses the end of its FRAME (parser-differential trick)".into()
-            }
-            ReadError::Source(e) => e.to_string(),
-        })
+        match e {
+            ReadError::Truncated => Stop::new("truncated: the data ends inside an opcode"),
+            ReadError::LineTooLong(max) => Stop::limit(format!(
+                "a text argument is longer than {max} bytes (the scanner's limit)"
+            )),
+            ReadError::Source(e) => Stop::limit(e.to_string()),
+        }
     }
 }
 
@@ -100,7 +134,7 @@ impl<'a> Vm<'a> {
             let pos = self.cur.pos();
             ops += 1;
             let step = if ops > MAX_OPS {
-                Err(Stop(format!("more than {MAX_OPS} opcodes")))
+                Err(Stop::limit(format!("more than {MAX_OPS} opcodes")))
             } else {
                 self.step(pos)
             };
@@ -110,13 +144,16 @@ impl<'a> Vm<'a> {
                     break;
                 }
                 Ok(false) => {}
-                Err(Stop(why)) => {
-                    self.out.error = Some((pos, why));
+                Err(stop) => {
+                    self.out.error = Some((pos, stop.why));
+                    self.out.limit = stop.limit;
                     break;
                 }
             }
         }
         self.out.end = self.cur.pos();
+        self.out.straddled = self.cur.straddled;
+        self.out.frame_end = self.cur.frame_end.filter(|&e| e > self.out.end);
         self.out
     }
 
@@ -128,22 +165,20 @@ impl<'a> Vm<'a> {
     }
 
     fn pop(&mut self) -> Result<V, Stop> {
-        self.stack
-            .pop()
-            .ok_or_else(|| Stop("stack underflow".into()))
+        self.stack.pop().ok_or_else(|| Stop::new("stack underflow"))
     }
 
     fn top(&self) -> Result<&V, Stop> {
         self.stack
             .last()
-            .ok_or_else(|| Stop("stack underflow".into()))
+            .ok_or_else(|| Stop::new("stack underflow"))
     }
 
     fn pop_mark(&mut self) -> Result<Vec<V>, Stop> {
         let prev = self
             .meta
             .pop()
-            .ok_or_else(|| Stop("could not find MARK".into()))?;
+            .ok_or_else(|| Stop::new("could not find MARK"))?;
         Ok(std::mem::replace(&mut self.stack, prev))
     }
 
@@ -156,13 +191,13 @@ impl<'a> Vm<'a> {
         self.memo
             .get(&key)
             .cloned()
-            .ok_or_else(|| Stop(format!("memo key {key} was never written")))
+            .ok_or_else(|| Stop::new(format!("memo key {key} was never written")))
     }
 
     fn memo_put(&mut self, key: u64) -> Result<(), Stop> {
         let v = self.top()?.clone();
         if self.memo.len() >= MAX_MEMO && !self.memo.contains_key(&key) {
-            return Err(Stop(format!("more than {MAX_MEMO} memo entries")));
+            return Err(Stop::limit(format!("more than {MAX_MEMO} memo entries")));
         }
         self.memo.insert(key, v);
         Ok(())
@@ -173,7 +208,7 @@ impl<'a> Vm<'a> {
             self.cur.skip(len)?;
             return Ok(V::LargeBytes);
         }
-        let n = usize::try_from(len).map_err(|_| Stop("length overflow".into()))?;
+        let n = usize::try_from(len).map_err(|_| Stop::new("length overflow"))?;
         Ok(V::Bytes(self.cur.take(n)?.into()))
     }
 
@@ -186,7 +221,7 @@ impl<'a> Vm<'a> {
 
     fn line_str(&mut self) -> Result<String, Stop> {
         let l = self.cur.line(MAX_LINE)?;
-        String::from_utf8(l).map_err(|_| Stop("text argument is not UTF-8".into()))
+        String::from_utf8(l).map_err(|_| Stop::new("text argument is not UTF-8"))
     }
 
     /// One opcode; `Ok(true)` at STOP.
@@ -199,7 +234,12 @@ impl<'a> Vm<'a> {
                 return Ok(false);
             }
             b'0' => {
-                self.pop()?;
+                // CPython's POP takes the mark itself when nothing is above it.
+                if self.stack.is_empty() && !self.meta.is_empty() {
+                    self.pop_mark()?;
+                } else {
+                    self.pop()?;
+                }
                 return Ok(false);
             }
             b'1' => {
@@ -235,7 +275,7 @@ impl<'a> Vm<'a> {
                     self.cur.le(1)?
                 } else {
                     let n = self.cur.le(4)? as u32 as i32;
-                    u64::try_from(n).map_err(|_| Stop("LONG4 with a negative length".into()))?
+                    u64::try_from(n).map_err(|_| Stop::new("LONG4 with a negative length"))?
                 };
                 match self.bytes(n)? {
                     V::Bytes(b) if b.len() <= 8 => V::Int(le_signed(&b)),
@@ -248,12 +288,12 @@ impl<'a> Vm<'a> {
             b'S' => {
                 let l = self.cur.line(MAX_LINE)?;
                 let b = parse_string_literal(&l)
-                    .ok_or_else(|| Stop("STRING argument is not a quoted literal".into()))?;
+                    .ok_or_else(|| Stop::new("STRING argument is not a quoted literal"))?;
                 V::Str(String::from_utf8_lossy(&b).into())
             }
             b'T' => {
                 let n = self.cur.le(4)? as u32 as i32;
-                let n = u64::try_from(n).map_err(|_| Stop("BINSTRING negative length".into()))?;
+                let n = u64::try_from(n).map_err(|_| Stop::new("BINSTRING negative length"))?;
                 self.text(n)?
             }
             b'U' => {
@@ -263,7 +303,7 @@ impl<'a> Vm<'a> {
             b'V' => {
                 let l = self.cur.line(MAX_LINE)?;
                 let s = parse_raw_unicode(&l)
-                    .ok_or_else(|| Stop("UNICODE argument: bad escape".into()))?;
+                    .ok_or_else(|| Stop::new("UNICODE argument: bad escape"))?;
                 V::Str(s.into())
             }
             b'X' => {
@@ -310,7 +350,7 @@ impl<'a> Vm<'a> {
                     .stack
                     .len()
                     .checked_sub(n)
-                    .ok_or_else(|| Stop("stack underflow".into()))?;
+                    .ok_or_else(|| Stop::new("stack underflow"))?;
                 V::Tuple(Rc::new(self.stack.split_off(at)))
             }
             b'a' => {
@@ -320,7 +360,12 @@ impl<'a> Vm<'a> {
             }
             b'e' => {
                 let items = self.pop_mark()?;
-                self.append(items, pos)?;
+                if items.is_empty() {
+                    // CPython: nothing to append, whatever is below the mark.
+                    self.top()?;
+                } else {
+                    self.append(items, pos)?;
+                }
                 return Ok(false);
             }
             b's' => {
@@ -331,23 +376,38 @@ impl<'a> Vm<'a> {
             }
             b'u' => {
                 let items = self.pop_mark()?;
-                self.set_items(pairs(items)?, pos)?;
+                if items.is_empty() {
+                    self.top()?;
+                } else {
+                    self.set_items(pairs(items)?, pos)?;
+                }
                 return Ok(false);
             }
             0x90 => {
-                self.pop_mark()?;
+                let items = self.pop_mark()?;
+                if items.is_empty() {
+                    self.top()?;
+                    return Ok(false);
+                }
                 match self.top()? {
                     V::Set => {}
-                    _ => return Err(Stop("ADDITEMS on something that is not a set".into())),
+                    V::Object(o) => {
+                        // The unpickler calls the object's own `add`.
+                        let by = o.made_by.clone().unwrap_or_default();
+                        self.finding(
+                            Verdict::Unknown,
+                            "ADDITEMS",
+                            format!("ADDITEMS calls a method of an object made by {by}"),
+                            pos,
+                        );
+                    }
+                    _ => return Err(Stop::new("ADDITEMS on something that is not a set")),
                 }
                 return Ok(false);
             }
             b'g' => {
                 let l = self.cur.line(MAX_LINE)?;
-                let key = parse_int(&l, false)
-                    .flatten()
-                    .and_then(|k| u64::try_from(k).ok())
-                    .ok_or_else(|| Stop("GET: bad memo key".into()))?;
+                let key = parse_memo_key(&l).ok_or_else(|| Stop::new("GET: bad memo key"))?;
                 self.memo_get(key)?
             }
             b'h' => {
@@ -360,10 +420,7 @@ impl<'a> Vm<'a> {
             }
             b'p' => {
                 let l = self.cur.line(MAX_LINE)?;
-                let key = parse_int(&l, false)
-                    .flatten()
-                    .and_then(|k| u64::try_from(k).ok())
-                    .ok_or_else(|| Stop("PUT: bad memo key".into()))?;
+                let key = parse_memo_key(&l).ok_or_else(|| Stop::new("PUT: bad memo key"))?;
                 self.memo_put(key)?;
                 return Ok(false);
             }
@@ -395,21 +452,22 @@ impl<'a> Vm<'a> {
                         let (m, n) = (m.to_string(), n.to_string());
                         self.import(&m, &n, pos, "STACK_GLOBAL")?
                     }
-                    _ => return Err(Stop("STACK_GLOBAL operands are not strings".into())),
+                    _ => return Err(Stop::new("STACK_GLOBAL operands are not strings")),
                 }
             }
             b'i' => {
                 let module = self.line_str()?;
                 let name = self.line_str()?;
-                let args = self.pop_mark()?;
+                // The pure-Python unpickler imports before it looks for the MARK.
                 let class = self.import(&module, &name, pos, "INST")?;
+                let args = self.pop_mark()?;
                 self.call(class, V::Tuple(Rc::new(args)), "INST", pos)?
             }
             b'o' => {
                 let mut items = self.pop_mark()?.into_iter();
                 let class = items
                     .next()
-                    .ok_or_else(|| Stop("OBJ without a class".into()))?;
+                    .ok_or_else(|| Stop::new("OBJ without a class"))?;
                 let args = V::Tuple(Rc::new(items.collect()));
                 self.call(class, args, "OBJ", pos)?
             }
@@ -461,7 +519,7 @@ impl<'a> Vm<'a> {
             0x80 => {
                 let proto = self.cur.byte()?;
                 if proto > 5 {
-                    return Err(Stop(format!("unsupported pickle protocol {proto}")));
+                    return Err(Stop::new(format!("unsupported pickle protocol {proto}")));
                 }
                 if pos != self.start {
                     self.finding(
@@ -477,15 +535,7 @@ impl<'a> Vm<'a> {
             }
             0x95 => {
                 let len = self.cur.le(8)?;
-                let here = self.cur.pos();
-                if self.cur.frame_end.is_some_and(|end| end > here) {
-                    return Err(Stop("a FRAME starts before the previous one ends".into()));
-                }
-                let end = here.checked_add(len).filter(|&e| e <= self.cur.len());
-                match end {
-                    Some(end) => self.cur.frame_end = Some(end),
-                    None => return Err(Stop("FRAME longer than the data".into())),
-                }
+                self.cur.enter_frame(len)?;
                 return Ok(false);
             }
             0x97 => {
@@ -501,95 +551,9 @@ impl<'a> Vm<'a> {
                 self.top()?;
                 return Ok(false);
             }
-            other => return Err(Stop(format!("invalid opcode 0x{other:02x}"))),
+            other => return Err(Stop::new(format!("invalid opcode 0x{other:02x}"))),
         };
         self.stack.push(v);
         Ok(false)
     }
-
-    fn append(&mut self, items: Vec<V>, pos: u64) -> Result<(), Stop> {
-        let keep = self.count(items.len());
-        match self.top()? {
-            V::List(l) => {
-                if keep {
-                    l.borrow_mut().extend(items);
-                }
-                Ok(())
-            }
-            V::Object(o) => {
-                // The unpickler calls the object's own `append`/`extend`.
-                let by = o.made_by.clone().unwrap_or_default();
-                self.finding(
-                    Verdict::Unknown,
-                    "APPEND",
-                    format!("APPEND calls a method of an object made by {by}"),
-                    pos,
-                );
-                Ok(())
-            }
-            _ => Err(Stop("APPEND on something that is not a list".into())),
-        }
-    }
-
-    fn set_items(&mut self, items: Vec<(V, V)>, pos: u64) -> Result<(), Stop> {
-        let keep = self.count(items.len());
-        match self.top()? {
-            V::Dict(d) => {
-                if keep {
-                    d.borrow_mut().extend(items);
-                }
-                Ok(())
-            }
-            V::Object(o) => {
-                // `__setitem__` of a constructed object (OrderedDict, Counter...).
-                let allowed = o.made_by.as_deref().is_some_and(|m| {
-                    matches!(m, "collections.OrderedDict" | "collections.Counter")
-                });
-                if !allowed {
-                    let by = o.made_by.clone().unwrap_or_default();
-                    self.finding(
-                        Verdict::Unknown,
-                        "SETITEM",
-                        format!("SETITEM calls __setitem__ of an object made by {by}"),
-                        pos,
-                    );
-                }
-                Ok(())
-            }
-            _ => Err(Stop("SETITEM on something that is not a dict".into())),
-        }
-    }
-}
-
-fn pairs(items: Vec<V>) -> Result<Vec<(V, V)>, Stop> {
-    if !items.len().is_multiple_of(2) {
-        return Err(Stop("odd number of items for a dict".into()));
-    }
-    let mut out = Vec::with_capacity(items.len() / 2);
-    let mut it = items.into_iter();
-    while let (Some(k), Some(v)) = (it.next(), it.next()) {
-        out.push((k, v));
-    }
-    Ok(out)
-}
-
-fn int_value(parsed: Option<Option<i64>>) -> Result<V, Stop> {
-    match parsed {
-        Some(Some(v)) => Ok(V::Int(v)),
-        Some(None) => Ok(V::BigInt),
-        None => Err(Stop("INT/LONG argument is not a number".into())),
-    }
-}
-
-fn le_signed(b: &[u8]) -> i64 {
-    let mut v: i64 = 0;
-    for (i, &byte) in b.iter().enumerate() {
-        v |= i64::from(byte) << (8 * i);
-    }
-    if let Some(&last) = b.last() {
-        if b.len() < 8 && last & 0x80 != 0 {
-            v -= 1i64 << (8 * b.len());
-        }
-    }
-    v
 }

@@ -20,13 +20,29 @@ impl Vm<'_> {
         via: &str,
     ) -> Result<V, Stop> {
         let full = format!("{module}.{name}");
-        if !is_dotted_identifier(module) || !is_dotted_identifier(name) {
+        if !is_dotted_identifier(module) {
             self.out.invalid_import = true;
-            return Err(Stop(format!(
-                "{via} of {full:?}, which is not a Python name (a loader fails here)"
+            return Err(Stop::new(format!(
+                "{via} of {full:?}: the module is not a Python name (a loader fails here)"
+            )));
+        }
+        if !is_dotted_identifier(name) {
+            // `find_class` imports the module before it looks the name up: that import
+            // happens, then the load fails.
+            self.out.saw_code = true;
+            if !self.out.imports.contains(&full) {
+                self.out.imports.push(full.clone());
+            }
+            self.classify(module, name, pos, via);
+            return Err(Stop::new(format!(
+                "{via} of {full:?}: the module is imported, then the name, which is not a \
+                 Python name, fails"
             )));
         }
         self.out.saw_code = true;
+        if !self.out.imports.contains(&full) {
+            self.out.imports.push(full.clone());
+        }
         let finding = self.classify(module, name, pos, via);
         Ok(V::Import(Rc::new(Imported { full, finding })))
     }
@@ -84,7 +100,22 @@ impl Vm<'_> {
                     state: RefCell::new(None),
                 })))
             }
-            V::Module(m) => Err(Stop(format!("{how} calls the module object {m}"))),
+            V::Module(m) => Err(Stop::new(format!("{how} calls the module object {m}"))),
+            V::Persistent => {
+                // Whatever the loader's persistent_load returned: a call of it is not
+                // vouched for, and the loader may well read on.
+                self.finding(
+                    Verdict::Unknown,
+                    "persistent_load(...)(...)",
+                    format!("{how} calls what persistent_load returned"),
+                    pos,
+                );
+                Ok(V::Object(Rc::new(Object {
+                    made_by: None,
+                    args,
+                    state: RefCell::new(None),
+                })))
+            }
             V::Object(o) => {
                 let by = o.made_by.clone().unwrap_or_else(|| "?".into());
                 self.finding(
@@ -99,7 +130,7 @@ impl Vm<'_> {
                     state: RefCell::new(None),
                 })))
             }
-            _ => Err(Stop(format!("{how} on a value that is not callable"))),
+            _ => Err(Stop::new(format!("{how} on a value that is not callable"))),
         }
     }
 
@@ -141,7 +172,7 @@ impl Vm<'_> {
             if !looks_like_pickle(bytes) {
                 continue;
             }
-            let inner = Vm::new(&bytes.as_ref(), 0, self.policy, self.depth + 1).run();
+            let inner = Vm::run_readings(&bytes.as_ref(), 0, self.policy, self.depth + 1);
             for mut f in inner.findings {
                 f.detail = format!("nested pickle passed to {full}: {}", f.detail);
                 f.offset = Some(pos);
@@ -171,8 +202,23 @@ impl Vm<'_> {
                 );
                 Ok(())
             }
-            V::Dict(_) | V::List(_) | V::Tuple(_) | V::Str(_) | V::Int(_) | V::None => {
-                Err(Stop("BUILD on a plain value".into()))
+            V::None
+            | V::Bool
+            | V::Int(_)
+            | V::BigInt
+            | V::Float
+            | V::Str(_)
+            | V::Bytes(_)
+            | V::LargeBytes
+            | V::Tuple(_)
+            | V::List(_)
+            | V::Dict(_)
+            | V::Set => {
+                // A plain value has no `__setstate__` and no `__dict__`: an empty state
+                // changes nothing (the C unpickler takes `None` and `(None, {})`, the pure
+                // Python one any false state); any other state fails in both. Reading on
+                // is the side that misses nothing.
+                Ok(())
             }
             _ => {
                 self.finding(
@@ -199,25 +245,25 @@ impl Vm<'_> {
                     "joblib array wrapper inside an unfinished frame".into(),
                     pos,
                 );
-                return Err(Stop("joblib wrapper inside a frame".into()));
+                return Err(Stop::new("joblib wrapper inside a frame"));
             }
         }
         self.cur.frame_end = None;
         let layout = state
             .dict_get("dtype")
             .and_then(|d| dtype_layout(&d, 0))
-            .ok_or_else(|| Stop("joblib array wrapper: unsupported or missing dtype".into()))?;
+            .ok_or_else(|| Stop::new("joblib array wrapper: unsupported or missing dtype"))?;
         if layout.has_object {
             if self.depth >= MAX_DEPTH {
-                return Err(Stop("joblib object arrays nested too deep".into()));
+                return Err(Stop::limit("joblib object arrays nested too deep"));
             }
-            let inner = Vm::new(self.src, here, self.policy, self.depth + 1).run();
+            let inner = Vm::run_readings(self.src, here, self.policy, self.depth + 1);
             let end = inner.end;
             let stopped = inner.stopped;
             self.merge(inner);
             if !stopped {
-                return Err(Stop(
-                    "joblib object array: nested pickle did not finish".into(),
+                return Err(Stop::new(
+                    "joblib object array: nested pickle did not finish",
                 ));
             }
             self.cur.set_pos(end);
@@ -232,13 +278,14 @@ impl Vm<'_> {
                     _ => None,
                 })
             })
-            .ok_or_else(|| Stop("joblib array wrapper: bad shape".into()))?;
+            .ok_or_else(|| Stop::new("joblib array wrapper: bad shape"))?;
         let nbytes = count
             .checked_mul(layout.itemsize)
-            .ok_or_else(|| Stop("joblib array size overflows".into()))?;
-        let aligned = matches!(
+            .ok_or_else(|| Stop::new("joblib array size overflows"))?;
+        // joblib reads the padding byte whenever the attribute is not None (True, 0, ...).
+        let aligned = !matches!(
             state.dict_get("numpy_array_alignment_bytes"),
-            Some(V::Int(_))
+            None | Some(V::None)
         );
         if aligned {
             let pad = self.cur.byte()?;

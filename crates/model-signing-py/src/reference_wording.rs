@@ -4,6 +4,7 @@
 //! exception class the reference raises for that failure (see `errors::kind`).
 
 use model_signing::{Error, SignError, VerifyError};
+use oms_format::bundle::{BundleError, BUNDLE_MEDIA_TYPE};
 use oms_keys::certificate::CertError;
 use oms_keys::KeyError;
 
@@ -23,6 +24,15 @@ pub(crate) fn of(e: &Error) -> Option<(&'static str, String)> {
         Error::Verify(VerifyError::MediaType { expected, found }) => Some((
             kind::VALUE,
             format!("Invalid sigstore bundle, got media type {found} but expected {expected}"),
+        )),
+        // The reference's bundle model refuses an unknown media type before its own check
+        // can word it (pydantic's text); the media types both accept are worded as its check.
+        Error::Verify(VerifyError::Bundle(BundleError::UnsupportedMediaType { found })) => Some((
+            kind::VALUE,
+            format!(
+                "Invalid sigstore bundle, got media type {found} but expected \
+                     {BUNDLE_MEDIA_TYPE}"
+            ),
         )),
         Error::Verify(VerifyError::Certificate(CertError::NotForSigning { .. })) => Some((
             kind::VALUE,

@@ -56,6 +56,10 @@ def assert_same(theirs: Outcome, mine: Outcome, *, message: bool = True):
     )
     if isinstance(theirs.exc, OSError):
         for attr in OS_ATTRIBUTES:
-            assert getattr(mine.exc, attr) == getattr(theirs.exc, attr), attr
+            assert getattr(mine.exc, attr) == getattr(theirs.exc, attr), (
+                f"{attr}: ours {getattr(mine.exc, attr)!r}, theirs {getattr(theirs.exc, attr)!r}"
+            )
     if message:
-        assert str(mine.exc) == str(theirs.exc)
+        assert str(mine.exc) == str(theirs.exc), (
+            f"message:\n  ours   {str(mine.exc)!r}\n  theirs {str(theirs.exc)!r}"
+        )

@@ -56,6 +56,13 @@ class Config:
             model_path: The model to sign (a directory or a file).
             signature_path: Where to write the signature.
             progress: Optional `progress(done_bytes, total_bytes)` callback.
+
+        Raises:
+            ValueError: Deliberate differences from the reference: a model
+              with no file left after the ignore rules is refused (a
+              signature over nothing would verify any folder), and so is a
+              file whose name has a `:` when signing in shards (its resource
+              name `path:start:end` could not be read back).
         """
         if self._signer is None:
             self.use_sigstore_signer()

@@ -69,6 +69,19 @@ pub(crate) fn error_with(kind: &str, message: impl Into<String>, details: Detail
     Error::new_err((kind.to_string(), message.into(), details))
 }
 
+/// Linux's (and every Unix's) "Is a directory".
+const EISDIR: i32 = 21;
+
+/// A trust file that cannot be read is an OS error, as the reference's `open()` raises it;
+/// other trust-material errors are `ValueError`s.
+pub(crate) fn from_trust(e: oms_sigstore::SigstoreError) -> PyErr {
+    let ours = e.to_string();
+    match &e {
+        oms_sigstore::SigstoreError::TrustRead { path, source } => os_error(path, source, ours),
+        _ => error(kind::VALUE, ours),
+    }
+}
+
 fn verify_kind(e: &VerifyError) -> &'static str {
     match e {
         VerifyError::BadSignature { .. } => kind::INVALID_SIGNATURE,
@@ -119,6 +132,12 @@ pub(crate) fn from_core(e: model_signing::Error) -> PyErr {
         model_signing::Error::Mismatch(report) => return mismatch(report, ours),
         model_signing::Error::Io { path, source }
         | model_signing::Error::Write { path, source } => return os_error(path, source, ours),
+        // The reference reads the signature with `read_text`, which fails on a directory
+        // with IsADirectoryError; other non-files stay ours (a ValueError, never a blocking read).
+        model_signing::Error::SignatureNotAFile { path, found } if *found == "a directory" => {
+            let eisdir = std::io::Error::from_raw_os_error(EISDIR);
+            return os_error(path, &eisdir, ours);
+        }
         _ => {}
     }
     if let Some((k, text)) = reference_wording::of(&e) {

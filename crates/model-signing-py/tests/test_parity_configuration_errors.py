@@ -182,3 +182,38 @@ def test_certificate_verifier_reads_the_chain_at_configuration(keys, pkis, model
         lambda cfg: cfg.verify(model, tmp_path / "model.sig"),
     )
     assert_same(theirs, mine, message=case != "garbage chain file")
+
+
+def test_sigstore_verifier_reads_its_trust_config_at_configuration(tmp_path):
+    missing = tmp_path / "none.json"
+    theirs, mine = both(lambda lib: lib.verifying.Config().use_sigstore_verifier(
+        identity="someone@example.com", oidc_issuer="https://issuer.example",
+        trust_config=missing))
+    assert_same(theirs, mine)
+
+
+def test_sigstore_verifier_refuses_a_garbage_trust_config_at_configuration(keys):
+    """The reference's text is pydantic's (a ValidationError, which is a ValueError)."""
+    theirs, mine = both(lambda lib: lib.verifying.Config().use_sigstore_verifier(
+        identity="someone@example.com", oidc_issuer="https://issuer.example",
+        trust_config=keys["garbage"]))
+    assert theirs.stage == mine.stage == "configure"
+    assert isinstance(theirs.exc, ValueError) and type(mine.exc) is ValueError
+
+
+@pytest.mark.parametrize("where", ["missing", "a directory"])
+def test_an_unreadable_signature_is_the_reference_os_error(keys, model, tmp_path, where):
+    sig = {"missing": tmp_path / "none.sig", "a directory": keys["dir"]}[where]
+    theirs, mine = both(
+        lambda lib: lib.verifying.Config().use_elliptic_key_verifier(public_key=keys["ec.pub"]),
+        lambda cfg: cfg.verify(model, sig),
+    )
+    assert_same(theirs, mine)
+
+
+def test_writing_the_signature_into_a_directory_is_the_reference_os_error(keys, model):
+    theirs, mine = both(
+        lambda lib: lib.signing.Config().use_elliptic_key_signer(private_key=keys["ec"]),
+        lambda cfg: cfg.sign(model, keys["dir"]),
+    )
+    assert_same(theirs, mine)

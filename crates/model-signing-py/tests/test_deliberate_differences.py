@@ -55,3 +55,28 @@ def test_serializer_ignore_paths_are_honoured(model):
     assert "README.md" in names["ref"]
     assert "README.md" not in names["ours"]
     assert "README.md" in mine.value.serialization_type["ignore_paths"]
+
+
+def test_a_signature_recording_allow_symlinks_verifies_without_a_hashing_config(tmp_path, ec_keys):
+    """The reference guesses the hashing configuration from the signature but then hashes
+    with `set_allow_symlinks`' default (False), so it cannot verify its own signature of a
+    model with symlinks unless the caller repeats the configuration; ours follows the
+    signature."""
+    import os
+
+    priv, pub = ec_keys
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "blob").write_bytes(b"weights")
+    os.symlink("blob", model / "weights.bin")
+    sig = tmp_path / "model.sig"
+    from parity import ref
+
+    ref.signing.Config().use_elliptic_key_signer(private_key=priv).set_hashing_config(
+        ref.hashing.Config().set_allow_symlinks(True)).sign(model, sig)
+    theirs, mine = both(
+        lambda lib: lib.verifying.Config().use_elliptic_key_verifier(public_key=pub),
+        lambda cfg: cfg.verify(model, sig),
+    )
+    assert theirs.stage == "call" and "symlink" in str(theirs.exc)
+    assert mine.exc is None

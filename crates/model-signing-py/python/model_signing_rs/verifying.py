@@ -75,7 +75,13 @@ class Config:
         _log_warnings(info)
 
     def set_hashing_config(self: _Self, hashing_config: hashing.Config) -> _Self:
-        """Hash with this configuration instead of the one the signature records."""
+        """Hash with this configuration instead of the one the signature records.
+
+        Without it, the signature's configuration is used as recorded,
+        `allow_symlinks` included (deliberate difference: the reference then
+        hashes with symlinks refused, and so fails on models it signed with
+        `set_allow_symlinks(True)`).
+        """
         self._hashing_config = hashing_config
         return self
 

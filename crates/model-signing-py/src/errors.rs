@@ -31,6 +31,16 @@ pub(crate) mod kind {
     /// A key that is not an elliptic-curve key (RSA, Ed25519, …): the reference fails with
     /// `AttributeError` reading the key's curve; ours is a `ValueError` that is also one.
     pub const UNSUPPORTED_KEY: &str = "unsupported_key";
+    /// A signature of another method than the verifier's (key vs certificate): the reference
+    /// fails with `AttributeError` reading the missing material; ours is a `ValueError` that
+    /// is also one.
+    pub const WRONG_METHOD: &str = "wrong_method";
+    /// A signature file that is not JSON: the reference raises `json.JSONDecodeError` (a
+    /// `ValueError`); ours is one.
+    pub const BUNDLE_NOT_JSON: &str = "bundle_not_json";
+    /// A bundle without a field the reference indexes (`KeyError` there); ours is a
+    /// `ValueError` that is also a `KeyError`.
+    pub const BUNDLE_MISSING_FIELD: &str = "bundle_missing_field";
     /// The verified bytes failed the scan (`read_verified(..., scan=True)`): `ValueError`.
     pub const SCAN: &str = "scan";
     /// Everything the reference reports as `ValueError`.
@@ -83,7 +93,11 @@ pub(crate) fn from_trust(e: oms_sigstore::SigstoreError) -> PyErr {
 }
 
 fn verify_kind(e: &VerifyError) -> &'static str {
+    use oms_format::bundle::BundleError;
     match e {
+        VerifyError::WrongMethod { .. } => kind::WRONG_METHOD,
+        VerifyError::Bundle(BundleError::NotJson(_)) => kind::BUNDLE_NOT_JSON,
+        VerifyError::Bundle(BundleError::MissingField { .. }) => kind::BUNDLE_MISSING_FIELD,
         VerifyError::BadSignature { .. } => kind::INVALID_SIGNATURE,
         VerifyError::Certificate(_) => kind::CERTIFICATE,
         VerifyError::Sigstore(_) => kind::SIGSTORE,

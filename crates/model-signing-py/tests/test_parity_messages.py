@@ -185,3 +185,46 @@ def test_sharded_digest_names_in_a_mismatch(model, tmp_path, ec_keys):
     assert expected.algorithm == actual.algorithm == "sha256-sharded-4096"
     diff = f"Hash mismatch for 'weights.bin:4096:8192': Expected '{expected}', Actual '{actual}'"
     assert str(raised.value) == f"Signature mismatch: {[diff]}"
+
+
+MALFORMED = {
+    "not JSON": lambda sig: sig.write_text("{not json"),
+    "no verificationMaterial": lambda sig: sig.write_text(json.dumps(
+        {k: v for k, v in json.loads(sig.read_text()).items() if k != "verificationMaterial"})),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_signature_raises_the_reference_class(model, tmp_path, ec_keys, case):
+    """The reference's classes here are accidents of its parsing (json's
+    JSONDecodeError, a KeyError); ours is a ValueError that is also that class,
+    so `except` clauses written for either library catch it. The messages stay ours."""
+    priv, pub = ec_keys
+    sig = tmp_path / "model.sig"
+    key_signer(LIBS["ref"], priv).sign(model, sig)
+    MALFORMED[case](sig)
+    theirs, mine = both(lambda lib: key_verifier(lib, pub), lambda cfg: cfg.verify(model, sig))
+    assert_same(theirs, mine, message=False)
+    assert isinstance(mine.exc, ValueError)
+
+
+@pytest.mark.parametrize("signed_with", ["key", "certificate"])
+def test_a_signature_of_the_other_method_raises_the_reference_class(model, tmp_path, ec_keys,
+                                                                    pki, signed_with):
+    """The reference fails with AttributeError reading the other method's material; ours
+    is a ValueError that is also an AttributeError, and says which method signed it."""
+    priv, pub = ec_keys
+    sig = tmp_path / "model.sig"
+    if signed_with == "key":
+        key_signer(LIBS["ref"], priv).sign(model, sig)
+        verifier = lambda lib: lib.verifying.Config().use_certificate_verifier(  # noqa: E731
+            certificate_chain=[pki["root"]])
+    else:
+        LIBS["ref"].signing.Config().use_certificate_signer(
+            private_key=pki["key"], signing_certificate=pki["leaf"],
+            certificate_chain=[pki["int"]]).sign(model, sig)
+        verifier = lambda lib: key_verifier(lib, pub)  # noqa: E731
+    theirs, mine = both(verifier, lambda cfg: cfg.verify(model, sig))
+    assert_same(theirs, mine, message=False)
+    assert isinstance(mine.exc, ValueError)
+    assert f"made with the {signed_with} method" in str(mine.exc)

@@ -45,10 +45,23 @@ def _make_exception_type(kind: str) -> type:
         return OSError
     if kind == "type":
         return TypeError
-    if kind == "unsupported_key":
-        return type(
-            "UnsupportedKeyError", (ValueError, AttributeError), {"__module__": "model_signing_rs"}
-        )
+    if kind in ("unsupported_key", "wrong_method"):
+        name = "UnsupportedKeyError" if kind == "unsupported_key" else "WrongMethodError"
+        return type(name, (ValueError, AttributeError), {"__module__": "model_signing_rs"})
+    if kind == "bundle_missing_field":
+        # KeyError's str() quotes its argument; ours reads as a ValueError's.
+        return type("BundleFieldError", (ValueError, KeyError),
+                    {"__module__": "model_signing_rs", "__str__": BaseException.__str__})
+    if kind == "bundle_not_json":
+        import json
+
+        def __init__(self, message):
+            ValueError.__init__(self, message)
+            self.msg, self.doc, self.pos, self.lineno, self.colno = message, "", 0, 1, 1
+
+        return type("BundleJSONError", (json.JSONDecodeError,),
+                    {"__module__": "model_signing_rs", "__init__": __init__,
+                     "__str__": BaseException.__str__, "__reduce__": BaseException.__reduce__})
     if kind == "not_implemented":
         return NotImplementedError
     extra = {

@@ -5,7 +5,11 @@
 `IsADirectoryError`, ...) with `errno`, `strerror` and `filename` set; a
 password given to an unencrypted key or missing for an encrypted one is a
 `TypeError`; a key that is not an elliptic-curve key is a `ValueError` that is
-also an `AttributeError` (what the reference's curve check raises for it).
+also an `AttributeError` (what the reference's curve check raises for it), as
+is a signature of the other method (key vs certificate); a signature that is
+not JSON is a `json.JSONDecodeError`, one missing a field a `ValueError` that
+is also a `KeyError` (the reference's accidental classes there, kept so that
+`except` clauses written for it still catch ours).
 Where the message is the reference's wording, our fuller explanation is
 attached as a note (`__notes__`, shown in tracebacks) on Python 3.11+ and as
 the `detail` attribute everywhere.

@@ -13,7 +13,7 @@ use pyo3::types::PyDict;
 use rayon::prelude::*;
 
 use crate::buffers::{Target, UninitBytes};
-use crate::errors::{error, from_core, kind};
+use crate::errors::{error, from_core, kind, os_error};
 use crate::progress::PyProgress;
 use crate::spec::{HashingSpec, SignerSpec, VerifierSpec};
 
@@ -73,13 +73,29 @@ pub(crate) fn sign(
         let bundle = model_signing::sign_model(&model_path, &cfg, signer.as_ref(), &progress)
             .map_err(from_core)?;
         std::fs::write(&signature_path, bundle).map_err(|e| {
-            error(
-                kind::OS,
-                format!("cannot write {}: {e}", signature_path.display()),
-            )
+            let message = format!("cannot write {}: {e}", signature_path.display());
+            os_error(&signature_path, &e, message)
         })
     })?;
     progress.finish()
+}
+
+/// Loads and checks the signer's key and certificates now, as the reference does in
+/// `use_*_signer`; `sign` builds it again from the same files. Sigstore's keyless signer has
+/// nothing to load before signing.
+#[pyfunction]
+pub(crate) fn check_signer(py: Python<'_>, signer: SignerSpec) -> PyResult<()> {
+    if signer.method == "sigstore" {
+        return Ok(());
+    }
+    py.allow_threads(|| signer.build().map(drop))
+}
+
+/// Loads and checks the verifier's key, certificates or trust material now, as the reference
+/// does in `use_*_verifier`.
+#[pyfunction]
+pub(crate) fn check_verifier(py: Python<'_>, verifier: VerifierSpec) -> PyResult<()> {
+    py.allow_threads(|| verifier.build().map(drop))
 }
 
 /// Verifies a model; returns `{"signer": str, "warnings": [str]}` or raises `_core.Error`.

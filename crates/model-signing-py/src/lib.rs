@@ -7,6 +7,7 @@ mod api;
 mod buffers;
 mod errors;
 mod progress;
+mod reference_wording;
 mod spec;
 
 use pyo3::prelude::*;
@@ -16,6 +17,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("Error", m.py().get_type::<errors::Error>())?;
     m.add_function(wrap_pyfunction!(api::digest, m)?)?;
     m.add_function(wrap_pyfunction!(api::sign, m)?)?;
+    m.add_function(wrap_pyfunction!(api::check_signer, m)?)?;
+    m.add_function(wrap_pyfunction!(api::check_verifier, m)?)?;
     m.add_function(wrap_pyfunction!(api::verify, m)?)?;
     m.add_function(wrap_pyfunction!(api::read_verified, m)?)?;
     Ok(())

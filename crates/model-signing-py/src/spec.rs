@@ -11,7 +11,7 @@ use model_signing::{BundleVerifier, HashAlgorithm, Method, Signer};
 use oms_sigstore::{IdentityPolicy, TrustMaterial, TrustSource};
 use pyo3::prelude::*;
 
-use crate::errors::{error, from_core, kind};
+use crate::errors::{error, from_core, from_trust, kind};
 
 /// `hashing.Config`, with the ignore paths already made relative to the model.
 #[derive(Debug, Clone, FromPyObject)]
@@ -215,8 +215,7 @@ impl VerifierSpec {
                     (None, true) => TrustSource::Staging,
                     (None, false) => TrustSource::PublicGood,
                 };
-                let trust =
-                    TrustMaterial::load(&source).map_err(|e| error(kind::VALUE, e.to_string()))?;
+                let trust = TrustMaterial::load(&source).map_err(from_trust)?;
                 let policy = IdentityPolicy::exact(
                     required(&self.identity, "identity")?,
                     required(&self.oidc_issuer, "oidc_issuer")?,

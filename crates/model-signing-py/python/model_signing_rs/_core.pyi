@@ -5,7 +5,12 @@ from typing import Any, Callable, Optional
 _Progress = Optional[Callable[[int, int], None]]
 
 class Error(Exception):
-    """`args == (kind, message)`; `model_signing_rs._errors` maps kinds to types."""
+    """`args == (kind, message, details)`; `model_signing_rs._errors` maps kinds
+    to types and details (`errno`, `filename`, `note`, a mismatch's report) to
+    attributes."""
+
+def check_signer(signer: dict[str, Any]) -> None: ...
+def check_verifier(verifier: dict[str, Any]) -> None: ...
 
 def digest(
     model_path: str,

@@ -49,6 +49,9 @@ class Config:
     def __init__(self):
         self._ignored_paths: frozenset = frozenset()
         self._ignore_git_paths = True
+        # Only `set_allow_symlinks` sets this, and it is what hashing applies, whatever
+        # the order of the calls: like the reference, whose `hash` hands this flag to
+        # the serializer every time.
         self._allow_symlinks = False
         self.use_file_serialization()
 
@@ -115,19 +118,28 @@ class Config:
 
         Args:
             hashing_algorithm: "sha256" (default), "blake2" or "blake3".
-            chunk_size: Accepted for compatibility; the Rust core picks its
-              own read size.
+            chunk_size: Checked like the reference (`ValueError` if
+              negative, except with "blake3", which ignores it); the Rust core
+              picks its own read size, which gives the same digests.
             max_workers: Hashing threads; default: every core.
-            allow_symlinks: Hash files behind symbolic links instead of
-              failing on them.
-            ignore_paths: Paths of files to ignore.
+            allow_symlinks: Recorded, and overridden when hashing by
+              `set_allow_symlinks` (default `False`), as in the reference:
+              call `set_allow_symlinks(True)` to hash files behind links.
+            ignore_paths: Paths of files to ignore. Deliberate difference:
+              the reference records these in the manifest but still hashes
+              the files (its `hash` skips only `set_ignored_paths`' paths);
+              ours leaves them out, as the manifest says.
 
         Returns:
             This configuration.
+
+        Raises:
+            ValueError: Unknown algorithm, or negative `chunk_size`.
         """
-        return self._use(
-            "files", hashing_algorithm, 0, max_workers, allow_symlinks, ignore_paths
-        )
+        _check_algorithm(hashing_algorithm)
+        if hashing_algorithm != "blake3":
+            _check_chunk_size(chunk_size)
+        return self._use("files", hashing_algorithm, 0, max_workers, ignore_paths)
 
     def use_shard_serialization(
         self: _Self,
@@ -145,6 +157,11 @@ class Config:
 
         Returns:
             This configuration.
+
+        Raises:
+            ValueError: Unknown algorithm, negative `chunk_size` or a
+              `shard_size` that is not positive (not checked with "blake3",
+              which never shards, like the reference).
         """
         if hashing_algorithm == "blake3":
             return self.use_file_serialization(
@@ -153,21 +170,18 @@ class Config:
                 allow_symlinks=allow_symlinks,
                 ignore_paths=ignore_paths,
             )
+        # The reference's order of checks: algorithm, chunk size, shard size.
+        _check_algorithm(hashing_algorithm)
+        _check_chunk_size(chunk_size)
         if shard_size <= 0:
-            raise ValueError(f"shard_size must be positive, got {shard_size}")
-        return self._use(
-            "shards", hashing_algorithm, shard_size, max_workers, allow_symlinks,
-            ignore_paths,
-        )
+            raise ValueError(f"Shard size must be strictly positive, got {shard_size}.")
+        return self._use("shards", hashing_algorithm, shard_size, max_workers, ignore_paths)
 
-    def _use(self, method, algorithm, shard_size, max_workers, allow_symlinks, ignore_paths):
-        if algorithm not in _ALGORITHMS:
-            raise ValueError(f"Unsupported hashing method {algorithm}")
+    def _use(self, method, algorithm, shard_size, max_workers, ignore_paths):
         self._method = method
         self._algorithm = algorithm
         self._shard_size = shard_size
         self._max_workers = max_workers
-        self._allow_symlinks = allow_symlinks
         self._serializer_ignores = frozenset(pathlib.Path(p) for p in ignore_paths)
         return self
 
@@ -205,9 +219,24 @@ class Config:
         self._ignored_paths = frozenset(new)
 
     def set_allow_symlinks(self: _Self, allow_symlinks: bool) -> _Self:
-        """Sets whether files behind symbolic links are hashed."""
+        """Sets whether files behind symbolic links are hashed.
+
+        Kept whatever `use_file_serialization`/`use_shard_serialization` are
+        called after it, and it alone decides (their `allow_symlinks` is
+        overridden), as in the reference.
+        """
         self._allow_symlinks = allow_symlinks
         return self
+
+
+def _check_algorithm(algorithm: str) -> None:
+    if algorithm not in _ALGORITHMS:
+        raise ValueError(f"Unsupported hashing method {algorithm}")
+
+
+def _check_chunk_size(chunk_size: int) -> None:
+    if chunk_size < 0:
+        raise ValueError(f"Chunk size must be non-negative, got {chunk_size}.")
 
 
 def _relative_ignores(model: str, paths) -> list:

@@ -55,8 +55,8 @@ def read_verified(
         unless every file matches the signature.
     """
     args = verifier_config._args(model_path, signature_path)
-    contents, info = _errors.call(
-        _core.read_verified, *args, progress, scan, scan_allow_unknown
+    contents, info = _errors.call_on_model(
+        args[0], _core.read_verified, *args, progress, scan, scan_allow_unknown
     )
     verifying._log_warnings(info)
     return contents

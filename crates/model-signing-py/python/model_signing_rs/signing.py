@@ -56,6 +56,13 @@ class Config:
             model_path: The model to sign (a directory or a file).
             signature_path: Where to write the signature.
             progress: Optional `progress(done_bytes, total_bytes)` callback.
+
+        Raises:
+            ValueError: Deliberate differences from the reference: a model
+              with no file left after the ignore rules is refused (a
+              signature over nothing would verify any folder), and so is a
+              file whose name has a `:` when signing in shards (its resource
+              name `path:start:end` could not be read back).
         """
         if self._signer is None:
             self.use_sigstore_signer()
@@ -113,15 +120,24 @@ class Config:
     ) -> _Self:
         """Sign with an elliptic-curve private key (PEM; `password` if encrypted).
 
+        The key is loaded and checked here, like the reference does.
         `password` may be `str` (UTF-8) or `bytes`; the reference only accepts
         `bytes` in practice, despite its annotation.
+
+        Raises:
+            FileNotFoundError, IsADirectoryError, ...: The key cannot be read.
+            TypeError: A password was given for an unencrypted key, or none
+              for an encrypted one.
+            ValueError: Not a PEM private key, a wrong password, or a curve
+              other than P-256, P-384 or P-521 (a non-EC key raises a
+              `ValueError` that is also an `AttributeError`, the class the
+              reference raises).
         """
-        self._signer = {
+        return self._use({
             "method": "key",
             "private_key": _path(private_key),
             "password": _password(password),
-        }
-        return self
+        })
 
     def use_certificate_signer(
         self: _Self,
@@ -130,25 +146,27 @@ class Config:
         signing_certificate: hashing.PathLike,
         certificate_chain: Iterable[hashing.PathLike],
     ) -> _Self:
-        """Sign with a private key whose certificate (and chain) go into the bundle."""
-        self._signer = {
+        """Sign with a private key whose certificate (and chain) go into the bundle.
+
+        The key, the certificate and the chain files are read here, and the
+        key checked against the certificate, like the reference does.
+        """
+        return self._use({
             "method": "certificate",
             "private_key": _path(private_key),
             "signing_certificate": _path(signing_certificate),
             "certificate_chain": [_path(c) for c in certificate_chain],
-        }
-        return self
+        })
 
     def use_pkcs11_signer(
         self: _Self, *, pkcs11_uri: str, module_paths: Iterable[str] = frozenset()
     ) -> _Self:
         """Sign with an EC key in a PKCS #11 token, named by an RFC 7512 URI."""
-        self._signer = {
+        return self._use({
             "method": "pkcs11",
             "pkcs11_uri": pkcs11_uri,
             "module_paths": [_path(m) for m in module_paths],
-        }
-        return self
+        })
 
     def use_pkcs11_certificate_signer(
         self: _Self,
@@ -159,13 +177,18 @@ class Config:
         module_paths: Iterable[str] = frozenset(),
     ) -> _Self:
         """Sign with a PKCS #11 key whose certificate (and chain) go into the bundle."""
-        self._signer = {
+        return self._use({
             "method": "pkcs11-certificate",
             "pkcs11_uri": pkcs11_uri,
             "signing_certificate": _path(signing_certificate),
             "certificate_chain": [_path(c) for c in certificate_chain],
             "module_paths": [_path(m) for m in module_paths],
-        }
+        })
+
+    def _use(self: _Self, signer: dict) -> _Self:
+        # Loaded and checked now, like the reference; kept only once it loads.
+        _errors.call(_core.check_signer, signer)
+        self._signer = signer
         return self
 
 

@@ -7,7 +7,12 @@ model_signing_rs.verifying.Config().use_elliptic_key_verifier(
 ```
 
 A model that differs from what was signed raises `ValueError("Signature
-mismatch: ...")`, like the reference.
+mismatch: [...]")` worded like the reference's, with the report as attributes
+(`added`, `missing`, `changed`, `ignored`; see `model_signing_rs._mismatch`).
+
+Like the reference, each `use_*_verifier` loads and checks its key,
+certificates or trust material at once: a missing file raises
+`FileNotFoundError` (`errno`, `filename` set) there, not at `verify`.
 """
 
 import pathlib
@@ -59,17 +64,24 @@ class Config:
 
         Raises:
             ValueError: No verifier is configured, the model differs from what
-              was signed ("Signature mismatch: ..."), or the signature does
-              not verify (the exception also derives from the reference's type
-              for that failure when its package is installed).
-            FileNotFoundError: The signature or key file does not exist.
+              was signed ("Signature mismatch: [...]", with the `added`,
+              `missing`, `changed` and `ignored` attributes), or the signature
+              does not verify (the exception also derives from the reference's
+              type for that failure when its package is installed).
+            FileNotFoundError: The signature file does not exist.
         """
-        info = _errors.call(_core.verify, *self._args(model_path, signature_path),
-                            progress)
+        args = self._args(model_path, signature_path)
+        info = _errors.call_on_model(args[0], _core.verify, *args, progress)
         _log_warnings(info)
 
     def set_hashing_config(self: _Self, hashing_config: hashing.Config) -> _Self:
-        """Hash with this configuration instead of the one the signature records."""
+        """Hash with this configuration instead of the one the signature records.
+
+        Without it, the signature's configuration is used as recorded,
+        `allow_symlinks` included (deliberate difference: the reference then
+        hashes with symlinks refused, and so fails on models it signed with
+        `set_allow_symlinks(True)`).
+        """
         self._hashing_config = hashing_config
         return self
 
@@ -92,19 +104,24 @@ class Config:
         package (no TUF refresh); `trust_config` (a ClientTrustConfig JSON)
         replaces it.
         """
-        self._verifier = {
+        return self._use({
             "method": "sigstore",
             "identity": identity,
             "oidc_issuer": oidc_issuer,
             "use_staging": use_staging,
             "trust_config": None if trust_config is None else _path(trust_config),
-        }
-        return self
+        })
 
     def use_elliptic_key_verifier(self: _Self, *, public_key: hashing.PathLike) -> _Self:
-        """Verify signatures made with the private key of this PEM public key."""
-        self._verifier = {"method": "key", "public_key": _path(public_key)}
-        return self
+        """Verify signatures made with the private key of this PEM public key.
+
+        Raises:
+            FileNotFoundError, IsADirectoryError, ...: The key cannot be read.
+            ValueError: The file is not a PEM public key, or its curve is not
+              P-256, P-384 or P-521 (a non-EC key raises a `ValueError` that is
+              also an `AttributeError`, the class the reference raises).
+        """
+        return self._use({"method": "key", "public_key": _path(public_key)})
 
     def use_certificate_verifier(
         self: _Self,
@@ -114,14 +131,24 @@ class Config:
     ) -> _Self:
         """Verify certificate signatures whose chain ends at one of these roots.
 
-        Unlike the reference, an empty `certificate_chain` does not fall back
-        to the operating system's trust store: it is an error.
+        The certificates are read here (a missing file raises
+        `FileNotFoundError` at once, like the reference).
+
+        Deliberate difference: unlike the reference, an empty
+        `certificate_chain` does not fall back to certifi's bundle of web
+        roots (which would trust any certificate a public CA issued for any
+        purpose): it raises `ValueError` here.
         """
-        self._verifier = {
+        return self._use({
             "method": "certificate",
             "certificate_chain": [_path(c) for c in certificate_chain],
             "log_fingerprints": log_fingerprints,
-        }
+        })
+
+    def _use(self: _Self, verifier: dict) -> _Self:
+        # Loaded and checked now, like the reference; kept only once it loads.
+        _errors.call(_core.check_verifier, verifier)
+        self._verifier = verifier
         return self
 
 

@@ -265,7 +265,7 @@ def plain_joblib():
     return out.getvalue()
 
 
-def check(out_dir):
+def check():
     """CPython's unpickler reaches a non-benign global in each malicious pickle (no import)."""
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, os.path.join(here, "..", "crates", "oms-scan", "tests", "oracle"))
@@ -374,7 +374,7 @@ def main():
     with open(os.path.join(out_dir, "loaders.json"), "w") as f:
         json.dump({n: v[2] for n, v in sorted(FILES.items()) if v[2]}, f, indent=1)
     if "--check" in sys.argv:
-        check(out_dir)
+        check()
 
 
 if __name__ == "__main__":

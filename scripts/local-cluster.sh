@@ -5,7 +5,8 @@
 # `distribution` registry, and this repository's operator installed with
 # `kubectl apply -k config/overlays/self-signed` as a Deployment behind its Service.
 #
-#   scripts/local-cluster.sh up       # (re)start everything, print the KUBECONFIG/PATH lines
+#   scripts/local-cluster.sh up       # start everything, print the KUBECONFIG/PATH lines
+#                                     # (exit 75 when a cluster already runs on this machine)
 #   scripts/local-cluster.sh down     # stop everything and remove every trace (also after a crash)
 #   scripts/local-cluster.sh status   # exit 0: running, 3: nothing running and nothing left, 1: partial
 #   scripts/local-cluster.sh env      # the KUBECONFIG/PATH lines of a running cluster
@@ -45,6 +46,7 @@ pv_count=${MSR_NODE_PVS:-10}
 
 log() { printf 'local-cluster: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
+busy() { log "$*"; exit 75; } # EX_TEMPFAIL: try again later
 elapsed() { echo "$((SECONDS - t0)) s"; }
 
 need_root() { [[ $(id -u) == 0 ]] || die "must run as root (network, mounts, cgroups)"; }
@@ -494,8 +496,20 @@ print_env() {
 up() {
   need_root
   t0=$SECONDS
+  # A running cluster may be someone else's (one per machine): refuse. Leftovers of a crashed one
+  # (no process alive) are removed.
+  local alive owner=""
+  alive=$(our_pids | head -n 1)
+  [[ -f $state/owner-pid ]] && owner=$(<"$state/owner-pid")
+  if [[ -n $alive && -n $owner && ! -d /proc/$owner ]]; then
+    log "the cluster of a test run that died (pid $owner) is still running: removing it"
+    down
+  elif [[ -n $alive ]]; then
+    busy "a cluster is already running on this machine (pid $alive: $(tr '\0' ' ' </proc/"$alive"/cmdline | cut -c1-80)); \
+use it (\`$0 env\`) or stop it first (\`$0 down\`)"
+  fi
   if [[ -e $state || -e $run ]] || ip link show "$bridge" >/dev/null 2>&1; then
-    log "removing a previous cluster first"
+    log "removing what a previous cluster left"
     down
   fi
   install_packages
@@ -504,6 +518,8 @@ up() {
   check_ports
   mkdir -p "$state/logs" "$run" "$cache"
   echo "$bin" >"$state/bin-dir"
+  # A test binary names itself (MSR_NODE_OWNER_PID): its cluster is removed by the next `up` if it dies.
+  echo "${MSR_NODE_OWNER_PID:-}" >"$state/owner-pid"
   log "binaries ready ($(elapsed))"
   make_pki
   make_bridge

@@ -86,6 +86,9 @@ fn machine_cannot_host() -> Option<String> {
     None
 }
 
+/// How long `up` waits for another run's cluster on the same machine to go away.
+const BUSY_WAIT: Duration = Duration::from_secs(20 * 60);
+
 /// A running node (the script's cluster), reached with its admin kubeconfig.
 #[derive(Debug)]
 pub struct RealNode {
@@ -103,15 +106,23 @@ impl RealNode {
     /// `scripts/local-cluster.sh up` with this workspace's operator and verifier binaries in the images.
     pub fn up(bins: &WorkspaceBinaries) -> Result<Self> {
         let started = Instant::now();
-        let output = Command::new("bash")
-            .arg(script())
-            .arg("up")
-            .env("MSR_NODE_OPERATOR_BIN", &bins.operator)
-            .env("MSR_NODE_VERIFIER_BIN", &bins.model_signing)
-            .stdin(Stdio::null())
-            .stderr(Stdio::inherit())
-            .output()
-            .context("running scripts/local-cluster.sh up")?;
+        let output = loop {
+            let output = Command::new("bash")
+                .arg(script())
+                .arg("up")
+                .env("MSR_NODE_OPERATOR_BIN", &bins.operator)
+                .env("MSR_NODE_VERIFIER_BIN", &bins.model_signing)
+                .env("MSR_NODE_OWNER_PID", std::process::id().to_string())
+                .stdin(Stdio::null())
+                .stderr(Stdio::inherit())
+                .output()
+                .context("running scripts/local-cluster.sh up")?;
+            // 75: another run's cluster occupies the machine (one per machine); wait for it.
+            if output.status.code() != Some(75) || started.elapsed() > BUSY_WAIT {
+                break output;
+            }
+            std::thread::sleep(Duration::from_secs(10));
+        };
         if !output.status.success() {
             bail!(
                 "scripts/local-cluster.sh up exited with {} (its log is above)",

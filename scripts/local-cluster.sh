@@ -43,6 +43,7 @@ ports=(2379 2380 5000 6443 10248 10249 10250 10256 10257 10259)
 sock="$run/containerd.sock"
 operator_ns=model-validation-operator-system
 pv_count=${MSR_NODE_PVS:-10}
+hardcoded_paths=(/var/lib/kubelet /var/log/containers /var/lib/cni /run/containerd /run/netns)
 
 log() { printf 'local-cluster: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -54,8 +55,6 @@ need_root() { [[ $(id -u) == 0 ]] || die "must run as root (network, mounts, cgr
 # ---------------------------------------------------------------------------------------------
 # Processes: each daemon's pid is kept in $run/<name>.pid; tear-down also finds daemons by their
 # command line naming $state or $run (a crash may have lost the pid files).
-
-daemons_stop_order=(kubelet kube-proxy registry kube-scheduler kube-controller-manager kube-apiserver etcd)
 
 start_daemon() {
   local name=$1
@@ -73,15 +72,12 @@ pid_of() {
 
 # Pids of processes (other than this script's) whose command line names our state or run folder.
 our_pids() {
-  local p cmd
-  for p in /proc/[0-9]*; do
-    p=${p#/proc/}
-    [[ $p == "$$" || $p == "$BASHPID" ]] && continue
-    cmd=$({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null) || continue
-    case "$cmd" in
-      *local-cluster.sh*) ;;
-      *"$state/"* | *"$run/"*) echo "$p" ;;
-    esac
+  local f p
+  for f in $(grep -lsaF -e "$state/" -e "$run/" /proc/[0-9]*/cmdline); do
+    p=${f#/proc/}
+    p=${p%/cmdline}
+    [[ $p == "$$" || $p == "$BASHPID" || ! -d /proc/$p ]] && continue
+    grep -qsaF local-cluster.sh "$f" || echo "$p"
   done
 }
 
@@ -94,6 +90,9 @@ kill_wait() { # pids...: TERM, up to 10 s, then KILL
     for p in "${pids[@]}"; do [[ -d /proc/$p ]] && alive+=("$p"); done
     [[ ${#alive[@]} -eq 0 ]] && return 0
     sleep 0.1
+  done
+  for p in "${pids[@]}"; do
+    [[ -d /proc/$p ]] && log "pid $p ignored SIGTERM for 10 s, killing it: $({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | cut -c1-100)"
   done
   kill -KILL "${pids[@]}" 2>/dev/null || true
   sleep 0.2
@@ -233,6 +232,7 @@ start_control_plane() {
     --requestheader-extra-headers-prefix=X-Remote-Extra- --requestheader-group-headers=X-Remote-Group \
     --requestheader-username-headers=X-Remote-User \
     --proxy-client-cert-file="$pki/front-proxy-client.crt" --proxy-client-key-file="$pki/front-proxy-client.key" \
+    --kubelet-preferred-address-types=InternalIP \
     --enable-aggregator-routing=true --profiling=false
   wait_for kube-apiserver 120 curl -fsS --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
     "https://$bridge_ip:6443/readyz" || return 1
@@ -395,8 +395,6 @@ build_images() {
 
 start_node() {
   mkdir -p "$state/kubelet" "$state/pod-logs"
-  [[ -e /var/lib/kubelet ]] || touch "$state/created-var-lib-kubelet"
-  [[ -e /var/log/containers ]] || touch "$state/created-var-log-containers"
   cat >"$state/kubelet.yaml" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -475,9 +473,13 @@ $pvs
 YAML
 }
 
+# The API server reaches the webhook through its Service: a labelled pod naming a CR that does not
+# exist is denied by the operator with a message naming it.
 webhook_live() {
-  kubectl_ run webhook-probe -n default --image=busybox:latest --dry-run=server \
-    --labels=validation.ml.sigstore.dev/ml=no-such-model-validation -- true 2>&1 | grep -q no-such-model-validation
+  local out
+  out=$(kubectl_ run webhook-probe -n default --image=busybox:latest --dry-run=server \
+    --labels=validation.ml.sigstore.dev/ml=no-such-model-validation -- true 2>&1 || true)
+  [[ $out == *no-such-model-validation* ]]
 }
 
 install_operator() {
@@ -517,6 +519,12 @@ use it (\`$0 env\`) or stop it first (\`$0 down\`)"
   echo "$bin" >"$cache.bin-dir" 2>/dev/null || true
   check_ports
   mkdir -p "$state/logs" "$run" "$cache"
+  # Paths outside our folders that containerd, runc, CNI and the kubelet hard-code: the ones this
+  # cluster creates are removed by `down`.
+  local p
+  for p in "${hardcoded_paths[@]}"; do
+    [[ -e $p ]] || echo "$p" >>"$state/created-paths"
+  done
   echo "$bin" >"$state/bin-dir"
   # A test binary names itself (MSR_NODE_OWNER_PID): its cluster is removed by the next `up` if it dies.
   echo "${MSR_NODE_OWNER_PID:-}" >"$state/owner-pid"
@@ -601,9 +609,11 @@ down() {
   [[ -f $state/bin-dir ]] && bin_dir=$(<"$state/bin-dir")
   [[ -z $bin_dir && -f $cache.bin-dir ]] && bin_dir=$(<"$cache.bin-dir")
   # 1. The kubelet first, so it restarts nothing while pods go.
+  local first=()
   for name in kubelet kube-proxy; do
-    pid=$(pid_of "$name") && kill_wait "$pid"
+    pid=$(pid_of "$name") && first+=("$pid")
   done
+  kill_wait "${first[@]}"
   # 2. Pod sandboxes through the CRI (runs CNI DEL, unmounts, removes netns); containerd is started
   #    again from our config if it died, since it knows its sandboxes.
   if [[ -f $state/containerd/config.toml && -n $bin_dir && -x $bin_dir/crictl ]]; then
@@ -624,9 +634,12 @@ down() {
   fi
   kill_pod_processes
   # 3. Everything else of ours: containerd, its shims, the registry, the control plane.
-  for name in "${daemons_stop_order[@]}" containerd; do
-    pid=$(pid_of "$name") && kill_wait "$pid"
-  done
+  # All at once (each takes a second or two to shut down gracefully), etcd last: the API server
+  # waits for it while shutting down.
+  local etcd_pid="" others=()
+  etcd_pid=$(pid_of etcd) || true
+  for pid in $(our_pids); do [[ $pid == "$etcd_pid" ]] || others+=("$pid"); done
+  kill_wait "${others[@]}"
   mapfile -t leftover < <(our_pids)
   kill_wait "${leftover[@]}"
   kill_pod_processes
@@ -642,8 +655,14 @@ down() {
   # 6. cgroups, files outside our folders that the kubelet and CNI hard-code.
   remove_cgroups
   rm -f /var/lib/cni/results/msr-node-* 2>/dev/null || true
-  if [[ -f $state/created-var-lib-kubelet ]]; then rm -rf /var/lib/kubelet; fi
-  if [[ -f $state/created-var-log-containers ]]; then rm -rf /var/log/containers; fi
+  if [[ -f $state/created-paths ]]; then
+    while read -r m; do
+      case "$m" in
+        /run/netns) rmdir "$m" 2>/dev/null || true ;; # only when no namespace is left in it
+        /*) rm -rf "$m" ;;
+      esac
+    done <"$state/created-paths"
+  fi
   rm -rf "$state" "$run"
   log "down in $((SECONDS - t0)) s"
 }

@@ -81,7 +81,9 @@ fn machine_cannot_host() -> Option<String> {
         }
     }
     if !has("containerd") && !has("apt-get") {
-        return Some("containerd is not installed and there is no apt-get to install it".to_owned());
+        return Some(
+            "containerd is not installed and there is no apt-get to install it".to_owned(),
+        );
     }
     None
 }

@@ -15,13 +15,15 @@ NS=ml-workshop
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
-step "Part 2: the cluster (scripts/local-cluster.sh up) and the operator (kubectl apply -k config/overlays/self-signed)"
-eval "$(bash scripts/local-cluster.sh up)"
-show kubectl get pods -n model-validation-operator-system
-
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"; [[ ${KEEP:-0} != 0 ]] || bash scripts/local-cluster.sh down' EXIT
-cargo build -q -p model-signing-cli
+
+step "Part 2: the cluster (scripts/local-cluster.sh up) and the operator (kubectl apply -k config/overlays/self-signed)"
+env_lines=$(bash scripts/local-cluster.sh up)
+eval "$env_lines"
+show kubectl get pods -n model-validation-operator-system
+# The same build as scripts/local-cluster.sh (same features, so nothing is rebuilt).
+cargo build -q -p model-validation-operator -p model-signing-cli
 MS="${CARGO_TARGET_DIR:-target}/debug/model_signing"
 
 step "Part 1: sign a small model locally (a throwaway key instead of the Sigstore browser flow)"
@@ -29,7 +31,8 @@ mkdir -p "$WORK/bert-base-uncased"
 echo '{"hidden_size": 8}' >"$WORK/bert-base-uncased/config.json"
 head -c 4096 /dev/urandom >"$WORK/bert-base-uncased/model.safetensors"
 openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/key.pem"
-openssl ec -in "$WORK/key.pem" -pubout -out "$WORK/pub.pem" 2>/dev/null
+mkdir -p "$WORK/keys"
+openssl ec -in "$WORK/key.pem" -pubout -out "$WORK/keys/pub.pem" 2>/dev/null
 show "$MS" sign key "$WORK/bert-base-uncased" --private-key "$WORK/key.pem" --signature "$WORK/bert-base-uncased/model.sig"
 
 step "Part 2, step 5: k8s/01-setup.yaml (namespace, PVC model-storage)"
@@ -43,7 +46,6 @@ kind: PersistentVolumeClaim
 metadata: {name: model-storage, namespace: $NS}
 spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
 YAML
-kubectl -n "$NS" create configmap model-keys --from-file=pub.pem="$WORK/pub.pem"
 
 step "Part 3: helper pod, kubectl cp of the signed model"
 kubectl apply -f - <<YAML
@@ -56,7 +58,8 @@ spec:
 YAML
 show kubectl -n "$NS" wait --for=condition=Ready pod/model-helper --timeout=180s
 show kubectl cp "$WORK/bert-base-uncased" "$NS/model-helper:/data/bert-base-uncased"
-show kubectl -n "$NS" exec model-helper -- ls -la /data/bert-base-uncased
+show kubectl cp "$WORK/keys" "$NS/model-helper:/data/keys"
+show kubectl -n "$NS" exec model-helper -- ls -la /data/bert-base-uncased /data/keys
 
 verify_yaml() {
   cat <<YAML
@@ -65,7 +68,9 @@ kind: ModelValidation
 metadata: {name: workshop-model, namespace: $NS}
 spec:
   model: {path: /data/bert-base-uncased, signaturePath: /data/bert-base-uncased/model.sig}
-  config: {publicKeyConfig: {keyRef: {kind: ConfigMap, name: model-keys, key: pub.pem}}}
+  # The public key on the PVC (keyPath). A ConfigMap (keyRef) is refused by the webhook today on a
+  # real API server (it denies its own defaulted volume on reinvocation).
+  config: {publicKeyConfig: {keyPath: /data/keys/pub.pem}}
 ---
 apiVersion: v1
 kind: Pod

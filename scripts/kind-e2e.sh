@@ -6,8 +6,9 @@
 #
 # Needs Docker (or Podman with KIND_EXPERIMENTAL_PROVIDER=podman), kind and kubectl.
 # NOT RUN on the project's CI machines: they have no container engine. Everything it exercises
-# is covered there by the crate tests (pure mutation, HTTPS webhook) and by crates/operator-e2e
-# against a real kube-apiserver with a simulated kubelet.
+# is covered there by the crate tests (pure mutation, HTTPS webhook), by crates/operator-e2e
+# against a real kube-apiserver with a simulated kubelet, and on a real local node (kubelet +
+# containerd, no Docker) by crates/operator-e2e/tests/real_node.rs and scripts/local-workshop.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLUSTER=${CLUSTER:-mv-e2e}

@@ -17,7 +17,9 @@ bash scripts/setup-reference.sh
 # ~10-20 min on 2 cores; cached: instant). KUBE_TESTENV_SKIP=1 skips those tests instead.
 if [[ -z "${KUBE_TESTENV_SKIP:-}" || "${KUBE_TESTENV_SKIP}" == 0 ]]; then
   start=$SECONDS
-  KUBE_TESTENV_BIN_DIR="${KUBE_TESTENV_BIN_DIR:-$(bash scripts/k8s-test-binaries.sh)}"
+  # --node: also the kubelet, controller-manager, scheduler, kube-proxy, kubectl, crictl and the
+  # registry of crates/operator-e2e/tests/real_node.rs (scripts/local-cluster.sh), same cache.
+  KUBE_TESTENV_BIN_DIR="${KUBE_TESTENV_BIN_DIR:-$(bash scripts/k8s-test-binaries.sh --node)}"
   export KUBE_TESTENV_BIN_DIR
   echo "test-all: kube-apiserver and etcd in $KUBE_TESTENV_BIN_DIR ($((SECONDS - start)) s)"
 fi

@@ -189,11 +189,18 @@ pub fn write_signature(path: &Path, bundle: &[u8]) -> Result<(), Error> {
         Err(e) => return Err(write_error(e)),
     }
     let folder = folder_of(path);
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".model-signing-")
-        .suffix(".sig.tmp")
-        .tempfile_in(&folder)
-        .map_err(write_error)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".model-signing-").suffix(".sig.tmp");
+    // A temporary file is created 0600; the signature is meant to be read by others (a verifier
+    // running as another user, e.g. the operator's non-root init container after `kubectl cp`,
+    // which keeps the mode): give it what a plain create gives, 0666 less the umask, as the
+    // reference's `open(path, "w")` does.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temporary = builder.tempfile_in(&folder).map_err(write_error)?;
     temporary.write_all(bundle).map_err(write_error)?;
     temporary.as_file().sync_all().map_err(write_error)?;
     // rename(2) replaces whatever is at `path` (even a link planted since the check above)
@@ -300,6 +307,21 @@ mod tests {
             .file_type()
             .is_symlink());
         assert_eq!(leftovers(dir.path()), ["model.sig", "victim"]);
+    }
+
+    /// The signature gets the permissions of any file the user creates (0666 less the umask), not a
+    /// temporary file's 0600: a verifier running as another user must be able to read it.
+    #[cfg(unix)]
+    #[test]
+    fn a_written_signature_has_the_permissions_of_a_plainly_created_file() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, b"x").unwrap();
+        let path = dir.path().join("model.sig");
+        write_signature(&path, b"{}").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(format!("{:o}", mode(&path)), format!("{:o}", mode(&plain)));
     }
 
     #[test]

@@ -58,8 +58,10 @@ spec:
 YAML
 show kubectl -n "$NS" wait --for=condition=Ready pod/model-helper --timeout=180s
 show kubectl cp "$WORK/bert-base-uncased" "$NS/model-helper:/data/bert-base-uncased"
-show kubectl cp "$WORK/keys" "$NS/model-helper:/data/keys"
-show kubectl -n "$NS" exec model-helper -- ls -la /data/bert-base-uncased /data/keys
+show kubectl -n "$NS" exec model-helper -- ls -la /data/bert-base-uncased
+# The public key goes into a ConfigMap (keyRef): a key file on the model's own PVC would let whoever
+# writes the model write the trust root too, and the webhook refuses that.
+show kubectl -n "$NS" create configmap model-keys --from-file=pub.pem="$WORK/keys/pub.pem"
 
 verify_yaml() {
   cat <<YAML
@@ -68,9 +70,7 @@ kind: ModelValidation
 metadata: {name: workshop-model, namespace: $NS}
 spec:
   model: {path: /data/bert-base-uncased, signaturePath: /data/bert-base-uncased/model.sig}
-  # The public key on the PVC (keyPath). A ConfigMap (keyRef) is refused by the webhook today on a
-  # real API server (it denies its own defaulted volume on reinvocation).
-  config: {publicKeyConfig: {keyPath: /data/keys/pub.pem}}
+  config: {publicKeyConfig: {keyRef: {kind: ConfigMap, name: model-keys, key: pub.pem}}}
 ---
 apiVersion: v1
 kind: Pod

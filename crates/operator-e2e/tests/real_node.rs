@@ -36,11 +36,6 @@ const OPERATOR_DEPLOYMENT: &str = "deployment/model-validation-controller-manage
 
 type Scenario = fn(&RealNode, &WorkspaceBinaries) -> Result<()>;
 
-/// A scenario that fails because of a known operator bug: reported as such, not counted as a
-/// failure (the tier keeps guarding everything else); when it passes, the mark should go.
-const KEY_REF_BUG: &str = "the webhook's reinvocation denies its own keyRef volume after the API \
-     server defaulted it (defaultMode), see the scenario's comment";
-
 const SCENARIOS: &[(&str, Scenario, Option<&str>)] = &[
     (
         "workshop_signed_model_runs_and_the_backdoor_is_blocked_by_the_kubelet",
@@ -61,7 +56,12 @@ const SCENARIOS: &[(&str, Scenario, Option<&str>)] = &[
     (
         "key_from_a_config_map_key_ref_verifies_in_the_pod",
         key_ref_model,
-        Some(KEY_REF_BUG),
+        None,
+    ),
+    (
+        "a_key_file_on_the_model_pvc_is_refused",
+        key_on_the_model_pvc,
+        None,
     ),
     (
         "operator_stopped_refuses_labelled_pods_and_admits_others",
@@ -451,13 +451,13 @@ fn workshop(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()> {
     let model = local.path().join("bert-base-uncased");
     let public = signed_model(bins, &model)?;
     copy_to_pvc(node, ns, &model, "bert-base-uncased")?;
-    publish_key(node, ns, Key::OnThePvc, &public)?;
+    publish_key(node, ns, Key::ConfigMap, &public)?;
     let verify = verify_manifest(
         ns,
         "workshop-model",
         "ml-workload",
         "bert-base-uncased",
-        Key::OnThePvc,
+        Key::ConfigMap,
     );
     node.apply(&verify)?;
     let injected = node.kubectl(&[
@@ -556,13 +556,13 @@ fn unsigned_model(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()> {
     let public = signed_model(bins, &model)?;
     std::fs::remove_file(model.join("model.sig"))?;
     copy_to_pvc(node, ns, &model, "model")?;
-    publish_key(node, ns, Key::OnThePvc, &public)?;
+    publish_key(node, ns, Key::ConfigMap, &public)?;
     node.apply(&verify_manifest(
         ns,
         "unsigned-demo",
         "unsigned-workload",
         "model",
-        Key::OnThePvc,
+        Key::ConfigMap,
     ))?;
     wait_pod_status(
         node,
@@ -613,8 +613,8 @@ fn workload_cannot_write_the_model(node: &RealNode, bins: &WorkspaceBinaries) ->
     let model = local.path().join("model");
     let public = signed_model(bins, &model)?;
     copy_to_pvc(node, ns, &model, "model")?;
-    publish_key(node, ns, Key::OnThePvc, &public)?;
-    let manifest = verify_manifest(ns, "writable", "writer", "model", Key::OnThePvc).replace(
+    publish_key(node, ns, Key::ConfigMap, &public)?;
+    let manifest = verify_manifest(ns, "writable", "writer", "model", Key::ConfigMap).replace(
         &workload(ns, "writer", "writable", None),
         &workload(
             ns,
@@ -655,14 +655,37 @@ fn workload_cannot_write_the_model(node: &RealNode, bins: &WorkspaceBinaries) ->
     Ok(())
 }
 
+/// A public key file (`keyPath`) on the model's own PVC: whoever writes the model would write
+/// the trust root too, so the webhook refuses the pod (the workshop's scenarios use `keyRef`).
+fn key_on_the_model_pvc(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()> {
+    let ns = "key-on-pvc";
+    setup_namespace(node, ns)?;
+    let local = tempfile::tempdir()?;
+    let model = local.path().join("model");
+    let public = signed_model(bins, &model)?;
+    copy_to_pvc(node, ns, &model, "model")?;
+    publish_key(node, ns, Key::OnThePvc, &public)?;
+    let denied = node.apply(&verify_manifest(
+        ns,
+        "key-on-pvc",
+        "key-on-pvc-workload",
+        "model",
+        Key::OnThePvc,
+    ));
+    let message = match denied {
+        Ok(()) => bail!("a pod whose trust anchor lies on the model's PVC was admitted"),
+        Err(e) => format!("{e:#}"),
+    };
+    ensure!(
+        message.contains("denied the request"),
+        "expected the webhook's denial, found: {message}"
+    );
+    Ok(())
+}
+
 /// `keyRef` (the public key in a ConfigMap, mounted into the verifier only): the signed model runs.
-///
-/// KNOWN FAILURE on a real API server: the operator injects a ConfigMap volume without
-/// `defaultMode`; the API server defaults it to 420 after the webhook's patch and reinvokes the
-/// webhook (`reinvocationPolicy: IfNeeded`), whose decision then finds "its" volume changed and
-/// denies the pod ("the pod declares a volume named \"model-validation-key\", which is reserved
-/// ..."). kube-testenv's API server runs without the ServiceAccount admission plugin and never
-/// showed it.
+/// (It once failed on a real API server only: the defaulted `defaultMode` of the injected
+/// ConfigMap volume made the reinvoked webhook deny its own volume.)
 fn key_ref_model(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()> {
     let ns = "key-ref";
     setup_namespace(node, ns)?;

@@ -78,14 +78,13 @@ pub fn plan_verification(
     let mut ignores = ser.ignore_paths.clone();
     ignores.extend(opts.extra_ignore_paths.iter().cloned());
     let (mut rules, _) = ignore_rules(&ignores, opts.ignore_git_paths)?;
-    let signature_in_model = opts
-        .signature
-        .as_ref()
-        .and_then(|sig| Some((sig, path_in_model(model, sig.path())?)))
-        .map(|(sig, rel)| {
+    let mut signature_in_model = None;
+    if let Some(sig) = &opts.signature {
+        if let Some(rel) = path_in_model(model, sig.path()) {
             rules.exclude_signature(&rel, sig.id());
-            sig.clone()
-        });
+            signature_in_model = Some(sig.clone());
+        }
+    }
     let (method, algorithm) = opts.hashing_override.unwrap_or((ser.method, ser.hash_type));
     let hash = HashOptions {
         method,

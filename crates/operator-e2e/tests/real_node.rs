@@ -265,6 +265,23 @@ enum Key {
     ConfigMap,
 }
 
+/// A fresh namespace with the workshop's PVC, a model signed with a throwaway key copied onto it
+/// as `/data/<dir>`, and the public key published where `key` says.
+fn signed_model_on_pvc(
+    node: &RealNode,
+    bins: &WorkspaceBinaries,
+    ns: &str,
+    dir: &str,
+    key: Key,
+) -> Result<()> {
+    setup_namespace(node, ns)?;
+    let local = tempfile::tempdir()?;
+    let model = local.path().join(dir);
+    let public = signed_model(bins, &model)?;
+    copy_to_pvc(node, ns, &model, dir)?;
+    publish_key(node, ns, key, &public)
+}
+
 /// Puts the public key where `key` says.
 fn publish_key(node: &RealNode, ns: &str, key: Key, public_pem: &str) -> Result<()> {
     match key {
@@ -446,12 +463,7 @@ fn delete_pod(node: &RealNode, ns: &str, pod: &str) -> Result<()> {
 /// `Init:CrashLoopBackOff`; the log and the CR status name config.json.
 fn workshop(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()> {
     let ns = "ml-workshop";
-    setup_namespace(node, ns)?;
-    let local = tempfile::tempdir()?;
-    let model = local.path().join("bert-base-uncased");
-    let public = signed_model(bins, &model)?;
-    copy_to_pvc(node, ns, &model, "bert-base-uncased")?;
-    publish_key(node, ns, Key::ConfigMap, &public)?;
+    signed_model_on_pvc(node, bins, ns, "bert-base-uncased", Key::ConfigMap)?;
     let verify = verify_manifest(
         ns,
         "workshop-model",
@@ -608,12 +620,7 @@ spec:
 /// appends to config.json gets EROFS, and the file on the PVC is unchanged.
 fn workload_cannot_write_the_model(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()> {
     let ns = "erofs";
-    setup_namespace(node, ns)?;
-    let local = tempfile::tempdir()?;
-    let model = local.path().join("model");
-    let public = signed_model(bins, &model)?;
-    copy_to_pvc(node, ns, &model, "model")?;
-    publish_key(node, ns, Key::ConfigMap, &public)?;
+    signed_model_on_pvc(node, bins, ns, "model", Key::ConfigMap)?;
     let manifest = verify_manifest(ns, "writable", "writer", "model", Key::ConfigMap).replace(
         &workload(ns, "writer", "writable", None),
         &workload(
@@ -659,12 +666,7 @@ fn workload_cannot_write_the_model(node: &RealNode, bins: &WorkspaceBinaries) ->
 /// the trust root too, so the webhook refuses the pod (the workshop's scenarios use `keyRef`).
 fn key_on_the_model_pvc(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()> {
     let ns = "key-on-pvc";
-    setup_namespace(node, ns)?;
-    let local = tempfile::tempdir()?;
-    let model = local.path().join("model");
-    let public = signed_model(bins, &model)?;
-    copy_to_pvc(node, ns, &model, "model")?;
-    publish_key(node, ns, Key::OnThePvc, &public)?;
+    signed_model_on_pvc(node, bins, ns, "model", Key::OnThePvc)?;
     let denied = node.apply(&verify_manifest(
         ns,
         "key-on-pvc",
@@ -688,12 +690,7 @@ fn key_on_the_model_pvc(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()>
 /// ConfigMap volume made the reinvoked webhook deny its own volume.)
 fn key_ref_model(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()> {
     let ns = "key-ref";
-    setup_namespace(node, ns)?;
-    let local = tempfile::tempdir()?;
-    let model = local.path().join("model");
-    let public = signed_model(bins, &model)?;
-    copy_to_pvc(node, ns, &model, "model")?;
-    publish_key(node, ns, Key::ConfigMap, &public)?;
+    signed_model_on_pvc(node, bins, ns, "model", Key::ConfigMap)?;
     node.apply(&verify_manifest(
         ns,
         "key-ref",

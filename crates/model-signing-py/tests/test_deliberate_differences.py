@@ -2,7 +2,7 @@
 runs the same scenario with both modules and pins that the reference accepts
 what ours refuses, and where ours refuses it."""
 
-from parity import both
+from parity import LIBS, both
 
 
 def key_signer(lib, priv):
@@ -80,3 +80,25 @@ def test_a_signature_recording_allow_symlinks_verifies_without_a_hashing_config(
     )
     assert theirs.stage == "call" and "symlink" in str(theirs.exc)
     assert mine.exc is None
+
+
+def test_differing_file_lists_are_reported_before_anything_is_hashed(model, tmp_path, ec_keys):
+    """A file added and another changed: both refuse at verify() with the same
+    class, and both name the added file; the reference also names the changed one
+    because it hashed every file first, ours stops at the file lists."""
+    priv, pub = ec_keys
+    sig = tmp_path / "model.sig"
+    key_signer(LIBS["ref"], priv).sign(model, sig)
+    (model / "config.json").write_text('{"hidden": 9}')
+    (model / "extra.bin").write_bytes(b"extra")
+    theirs, mine = both(
+        lambda lib: lib.verifying.Config().use_elliptic_key_verifier(public_key=pub),
+        lambda cfg: cfg.verify(model, sig),
+    )
+    assert theirs.stage == mine.stage == "call"
+    assert isinstance(mine.exc, type(theirs.exc))
+    assert "Extra files found in model" in str(theirs.exc) and "extra.bin" in str(theirs.exc)
+    assert "Extra files found in model" in str(mine.exc) and "extra.bin" in str(mine.exc)
+    assert "Hash mismatch for" in str(theirs.exc) and "config.json" in str(theirs.exc)
+    assert "config.json" not in str(mine.exc)
+    assert mine.exc.added == ["extra.bin"] and mine.exc.changed == []

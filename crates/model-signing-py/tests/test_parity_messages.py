@@ -119,6 +119,43 @@ def test_bundle_media_type_error_reads_as_the_reference(model, tmp_path, ec_keys
     )
 
 
+MEDIA_TYPES = [
+    "application/vnd.dev.sigstore.bundle.v0.3+json",
+    "application/vnd.dev.sigstore.bundle+json;version=0.3",
+    "application/vnd.dev.sigstore.bundle+json;version=0.2",
+    "application/vnd.dev.sigstore.bundle+json;version=0.1",
+]
+
+
+@pytest.mark.parametrize("media_type", MEDIA_TYPES)
+@pytest.mark.parametrize("method", ["key", "certificate"])
+def test_bundle_media_types_accepted_as_the_reference_accepts_them(
+    model, tmp_path, ec_keys, pki, media_type, method
+):
+    """Every media type a Sigstore bundle may carry, for the key and the
+    certificate methods: accepted or refused as the reference decides, refused
+    with the reference's words (the v0.3 alias was accepted by ours only)."""
+    sig = tmp_path / "model.sig"
+    if method == "key":
+        priv, pub = ec_keys
+        key_signer(LIBS["ref"], priv).sign(model, sig)
+        configure = lambda lib: key_verifier(lib, pub)  # noqa: E731
+    else:
+        LIBS["ref"].signing.Config().use_certificate_signer(
+            private_key=pki["key"], signing_certificate=pki["leaf"],
+            certificate_chain=[pki["int"]]).sign(model, sig)
+        configure = lambda lib: lib.verifying.Config().use_certificate_verifier(  # noqa: E731
+            certificate_chain=[pki["root"], pki["int"]])
+    bundle = json.loads(sig.read_text())
+    bundle["mediaType"] = media_type
+    sig.write_text(json.dumps(bundle))
+    theirs, mine = both(configure, lambda cfg: cfg.verify(model, sig))
+    if theirs.exc is None:
+        assert mine.exc is None, f"the reference accepts {media_type}, ours: {mine.exc!r}"
+    else:
+        assert_same(theirs, mine)
+
+
 def _cert(subject, key, issuer, issuer_key, *, ca, usage, path):
     now = datetime.datetime.now(datetime.timezone.utc)
     name = lambda cn: x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])  # noqa: E731

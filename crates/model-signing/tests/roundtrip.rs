@@ -173,3 +173,46 @@ fn a_signature_from_another_key_is_rejected() {
     .unwrap_err();
     assert!(err.to_string().starts_with("Key mismatch"), "{err}");
 }
+
+/// The key and certificate methods accept the media type the reference writes and nothing else,
+/// as the reference's verifiers do (its `Verifier._verify_bundle` compares the string exactly):
+/// the older spelling of v0.3 and the v0.1/v0.2 types are refused, naming what was expected.
+#[test]
+fn only_the_media_type_the_reference_accepts_is_accepted() {
+    let (signer, verifier) = keys();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("model");
+    model(&dir);
+    let bundle = sign_model(&dir, &HashingConfig::default(), &signer, &no_progress).unwrap();
+    let written = String::from_utf8(bundle.clone()).unwrap();
+    let ours = oms_format::bundle::BUNDLE_MEDIA_TYPE;
+    assert!(written.contains(ours), "{written}");
+    for other in [
+        oms_format::bundle::BUNDLE_MEDIA_TYPE_V01,
+        oms_format::bundle::BUNDLE_MEDIA_TYPE_V02,
+        oms_format::bundle::BUNDLE_MEDIA_TYPE_V03_ALIAS,
+    ] {
+        let changed = written.replacen(ours, other, 1);
+        let err = verify_model(
+            &dir,
+            changed.as_bytes(),
+            &verifier,
+            &VerifyOptions::default(),
+            &no_progress,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("media type") && text.contains(other) && text.contains(ours),
+            "{other}: {text}"
+        );
+    }
+    verify_model(
+        &dir,
+        &bundle,
+        &verifier,
+        &VerifyOptions::default(),
+        &no_progress,
+    )
+    .unwrap();
+}

@@ -16,12 +16,11 @@ use oms_format::dsse;
 
 use crate::VerifyError;
 
-/// Media types the key and certificate methods accept: the one the reference writes, and the
-/// older Sigstore spelling of the same version.
-const KEY_MEDIA_TYPES: [&str; 2] = [
-    bundle::BUNDLE_MEDIA_TYPE,
-    "application/vnd.dev.sigstore.bundle+json;version=0.3",
-];
+/// The only media type the key and certificate methods accept, as the reference's verifiers do:
+/// its older spelling `…bundle+json;version=0.3` is refused too, so a signature that one of the two
+/// tools refuses is never accepted by the other (the media type is not signed, so accepting more
+/// would add nothing but a way to disagree).
+const KEY_MEDIA_TYPES: [&str; 1] = [bundle::BUNDLE_MEDIA_TYPE];
 
 /// How a bundle was signed, by what its verification material holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

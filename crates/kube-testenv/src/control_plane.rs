@@ -34,6 +34,7 @@ pub struct TestEnv {
     server_url: String,
     server_ca: CertAuthority,
     client_ca: CertAuthority,
+    webhook_client_ca: CertAuthority,
     admin_kubeconfig: PathBuf,
     startup: StartupTimes,
     dir: tempfile::TempDir,
@@ -90,7 +91,15 @@ impl TestEnv {
 
         let server_ca = CertAuthority::new("kube-testenv server CA")?;
         let client_ca = CertAuthority::new("kube-testenv client CA")?;
+        let webhook_client_ca = CertAuthority::new("kube-testenv webhook client CA")?;
         let serving = server_ca.issue_loopback_server("kube-apiserver")?;
+        let webhook_client = webhook_client_ca.issue_client("kube-apiserver", None)?;
+        let webhook_kubeconfig =
+            crate::webhook_client::kubeconfig_json(&webhook_client).to_string();
+        let admission = crate::webhook_client::admission_configuration_json(
+            &root.join("webhook-client.kubeconfig").display().to_string(),
+        )
+        .to_string();
         let (service_account_key, service_account_pub) = service_account_key_pems()?;
         let files = [
             ("apiserver.crt", serving.cert_pem.as_str()),
@@ -98,6 +107,8 @@ impl TestEnv {
             ("client-ca.crt", client_ca.cert_pem()),
             ("service-account.key", service_account_key.as_str()),
             ("service-account.pub", service_account_pub.as_str()),
+            ("webhook-client.kubeconfig", webhook_kubeconfig.as_str()),
+            ("admission.json", admission.as_str()),
         ];
         for (name, contents) in files {
             write(&root.join(name), contents)?;
@@ -127,6 +138,7 @@ impl TestEnv {
                 path("service-account.key")
             ),
             format!("--client-ca-file={}", path("client-ca.crt")),
+            format!("--admission-control-config-file={}", path("admission.json")),
         ]);
         let started = Instant::now();
         let apiserver = Process::spawn(
@@ -142,6 +154,7 @@ impl TestEnv {
             server_url,
             server_ca,
             client_ca,
+            webhook_client_ca,
             admin_kubeconfig,
             startup: StartupTimes {
                 etcd: etcd_ready,
@@ -163,6 +176,12 @@ impl TestEnv {
     /// The CA that signed the API server's serving certificate.
     pub fn server_ca_pem(&self) -> &str {
         self.server_ca.cert_pem()
+    }
+
+    /// The CA of the client certificate this API server presents to every admission webhook: a
+    /// webhook that requires client authentication trusts this CA.
+    pub fn webhook_client_ca_pem(&self) -> &str {
+        self.webhook_client_ca.cert_pem()
     }
 
     /// The temporary directory holding certificates, etcd's data and both processes' logs.

@@ -26,6 +26,7 @@ mod control_plane;
 mod identity;
 mod pki;
 mod process;
+mod webhook_client;
 
 use std::path::PathBuf;
 

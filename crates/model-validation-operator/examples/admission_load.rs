@@ -80,7 +80,7 @@ async fn serve(ca_out: &str) -> anyhow::Result<()> {
     let handle = axum_server::Handle::new();
     webhook::serve(
         listener,
-        server_config(resolver)?,
+        server_config(resolver, None)?,
         webhook::router(state),
         handle,
     )

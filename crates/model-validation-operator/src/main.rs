@@ -86,6 +86,11 @@ struct RunArgs {
         default_value = "model-validation-webhook-tls"
     )]
     tls_secret_name: String,
+    /// PEM CA certificate(s): only clients presenting a certificate they issued may call the
+    /// webhook (the API server, configured with an AdmissionConfiguration kubeconfig). Unset: any
+    /// client that reaches the port may send reviews.
+    #[arg(long, env = "CLIENT_CA_FILE")]
+    client_ca_file: Option<PathBuf>,
     /// HOST:PORT of the plain-HTTP /metrics, /healthz and /readyz endpoints.
     #[arg(long, env = "METRICS_ADDR", default_value = "0.0.0.0:8080")]
     metrics_addr: SocketAddr,
@@ -229,13 +234,19 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         settings: settings.clone(),
         metrics: metrics.clone(),
     };
+    let client_roots = args
+        .client_ca_file
+        .as_deref()
+        .map(tls::load_client_roots)
+        .transpose()
+        .context("loading the webhook's client CA (--client-ca-file)")?;
     let listener = std::net::TcpListener::bind(args.webhook_addr)
         .with_context(|| format!("binding the webhook address {}", args.webhook_addr))?;
     tracing::info!("webhook on https://{}{}", args.webhook_addr, webhook::PATH);
     let handle = axum_server::Handle::new();
     let server = tokio::spawn(webhook::serve(
         listener,
-        tls::server_config(resolver.clone())?,
+        tls::server_config(resolver.clone(), client_roots)?,
         webhook::router(state),
         handle.clone(),
     ));

@@ -30,6 +30,10 @@ pub enum TlsError {
     },
     #[error("TLS configuration: {0}")]
     Config(#[from] rustls::Error),
+    #[error("{path}: expected at least one PEM certificate (-----BEGIN CERTIFICATE-----) of a CA that issues the API server's webhook client certificate, found none")]
+    NoClientRoots { path: PathBuf },
+    #[error("the webhook's client CA certificates cannot verify clients: {detail}")]
+    ClientRoots { detail: String },
 }
 
 /// A certificate chain and key parsed from PEM; `what` names their origin in errors.
@@ -91,14 +95,57 @@ impl ResolvesServerCert for ReloadingResolver {
 
 /// TLS 1.2/1.3 with the ring provider, HTTP/1.1 only (the API server speaks HTTP/1.1 or 2 to
 /// webhooks; HTTP/2 is left out, like controller-runtime does by default after CVE-2023-44487).
-pub fn server_config(resolver: Arc<ReloadingResolver>) -> Result<Arc<ServerConfig>, TlsError> {
+///
+/// With `client_roots`, a client must present a certificate issued by one of them, or the
+/// handshake fails before any request is read: the API server presents one when its
+/// AdmissionConfiguration names a kubeconfig for webhooks, and no other in-cluster client can then
+/// send reviews to learn how a policy's verifier is configured (README, threat model).
+pub fn server_config(
+    resolver: Arc<ReloadingResolver>,
+    client_roots: Option<rustls::RootCertStore>,
+) -> Result<Arc<ServerConfig>, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_cert_resolver(resolver);
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
+    let builder = match client_roots {
+        None => builder.with_no_client_auth(),
+        Some(roots) => {
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .map_err(|e| TlsError::ClientRoots {
+                detail: e.to_string(),
+            })?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder.with_cert_resolver(resolver);
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// The CA certificates a webhook client (the API server) must present a certificate from.
+pub fn load_client_roots(path: &Path) -> Result<rustls::RootCertStore, TlsError> {
+    let pem = std::fs::read(path).map_err(|source| TlsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|source| TlsError::Pem {
+            what: path.display().to_string(),
+            source,
+        })?;
+        roots.add(cert)?;
+    }
+    if roots.is_empty() {
+        return Err(TlsError::NoClientRoots {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(roots)
 }
 
 /// Reads a PEM certificate and key from files.

@@ -15,7 +15,9 @@ use model_validation_operator::crd::ModelValidation;
 use model_validation_operator::metrics::Metrics;
 use model_validation_operator::self_signed::generate;
 use model_validation_operator::settings::Settings;
-use model_validation_operator::tls::{certified_key, server_config, ReloadingResolver};
+use model_validation_operator::tls::{
+    certified_key, load_client_roots, server_config, ReloadingResolver,
+};
 use model_validation_operator::webhook::{self, LookupFuture, ModelValidationLookup, WebhookState};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
@@ -72,6 +74,10 @@ struct Running {
 }
 
 async fn start() -> Running {
+    start_with(None).await
+}
+
+async fn start_with(client_roots: Option<rustls::RootCertStore>) -> Running {
     let tls = generate(&["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
     let resolver = ReloadingResolver::new(Some(
         certified_key(tls.cert_pem.as_bytes(), tls.key_pem.as_bytes(), "test").unwrap(),
@@ -86,7 +92,7 @@ async fn start() -> Running {
     let handle = axum_server::Handle::new();
     tokio::spawn(webhook::serve(
         listener,
-        server_config(resolver.clone()).unwrap(),
+        server_config(resolver.clone(), client_roots).unwrap(),
         webhook::router(state),
         handle.clone(),
     ));
@@ -100,6 +106,11 @@ async fn start() -> Running {
 }
 
 fn client_trusting(ca_pem: &str) -> reqwest::Client {
+    client_with(ca_pem, None)
+}
+
+/// A client trusting `ca_pem` that presents `identity` (certificate chain PEM, key PEM).
+fn client_with(ca_pem: &str, identity: Option<(&str, &str)>) -> reqwest::Client {
     // reqwest is built without a crypto provider; the process default is ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut roots = rustls::RootCertStore::empty();
@@ -111,8 +122,18 @@ fn client_trusting(ca_pem: &str) -> reqwest::Client {
     ))
     .with_safe_default_protocol_versions()
     .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    .with_root_certificates(roots);
+    let config = match identity {
+        None => config.with_no_client_auth(),
+        Some((chain, key)) => config
+            .with_client_auth_cert(
+                CertificateDer::pem_slice_iter(chain.as_bytes())
+                    .collect::<Result<_, _>>()
+                    .unwrap(),
+                rustls::pki_types::PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap(),
+            )
+            .unwrap(),
+    };
     reqwest::Client::builder()
         .tls_backend_preconfigured(config)
         .build()
@@ -217,4 +238,83 @@ async fn certificate_rotation_is_served_without_restart() {
     let (code, _) = post(&fresh, serde_json::to_vec(&review(None)).unwrap()).await;
     assert_eq!(code, 200);
     r.handle.shutdown();
+}
+
+/// A CA and a client certificate it issued (PEM: CA, certificate, key).
+fn client_identity(name: &str) -> (String, String, String) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.distinguished_name
+        .push(DnType::CommonName, format!("{name} client CA"));
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let mut leaf = CertificateParams::new(Vec::<String>::new()).unwrap();
+    leaf.distinguished_name.push(DnType::CommonName, name);
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = leaf.signed_by(&key, &issuer).unwrap();
+    (ca_cert.pem(), cert.pem(), key.serialize_pem())
+}
+
+/// With a client CA, only a client presenting a certificate that CA issued gets an answer: any
+/// other in-cluster client fails at the handshake, before a review is read (issue 13, class 10).
+#[tokio::test]
+async fn with_a_client_ca_only_its_clients_are_served() {
+    let (ca, cert, key) = client_identity("kube-apiserver");
+    let (_, other_cert, other_key) = client_identity("intruder");
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("client-ca.pem");
+    std::fs::write(&ca_file, &ca).unwrap();
+    let r = start_with(Some(load_client_roots(&ca_file).unwrap())).await;
+    let body = serde_json::to_vec(&review(Some("workshop-model"))).unwrap();
+
+    for (who, client) in [
+        ("no certificate", client_with(&r.ca_pem, None)),
+        (
+            "a certificate of another CA",
+            client_with(&r.ca_pem, Some((&other_cert, &other_key))),
+        ),
+    ] {
+        let sent = client.post(&r.url).body(body.clone()).send().await;
+        match sent {
+            Err(_) => {}
+            Ok(resp) => {
+                let text = resp.text().await.unwrap_or_default();
+                panic!("{who}: expected the handshake to fail, the webhook answered: {text}")
+            }
+        }
+    }
+
+    let authenticated = Running {
+        client: client_with(&r.ca_pem, Some((&cert, &key))),
+        ca_pem: r.ca_pem.clone(),
+        url: r.url.clone(),
+        handle: r.handle.clone(),
+        resolver: r.resolver.clone(),
+    };
+    let (code, answer) = post(&authenticated, body).await;
+    assert_eq!(code, 200, "{answer}");
+    assert!(
+        answer.contains("\"allowed\":true") && answer.contains("\"patch\""),
+        "{answer}"
+    );
+    r.handle.shutdown();
+}
+
+#[test]
+fn a_client_ca_file_without_certificates_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("empty.pem");
+    std::fs::write(&file, "not a certificate\n").unwrap();
+    let err = load_client_roots(&file).unwrap_err().to_string();
+    assert!(
+        err.contains("expected at least one PEM certificate") && err.contains("found none"),
+        "{err}"
+    );
 }

@@ -23,8 +23,8 @@ pub struct OperatorProcess {
 }
 
 impl OperatorProcess {
-    /// Starts `binary run` with a fresh serving certificate for 127.0.0.1 and a kubeconfig for
-    /// `identity`; returns once the webhook port accepts connections.
+    /// Starts `binary run` with a fresh serving certificate for 127.0.0.1, the API server's webhook
+    /// client CA and a kubeconfig for `identity`; returns once the webhook port accepts connections.
     pub fn start(env: &TestEnv, binary: &Path, identity: &Identity, dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
         let ca = CertAuthority::new("operator-e2e webhook CA")?;
@@ -33,6 +33,10 @@ impl OperatorProcess {
         let key = dir.join("tls.key");
         std::fs::write(&cert, &serving.cert_pem)?;
         std::fs::write(&key, &serving.key_pem)?;
+        // The webhook serves only the API server (its AdmissionConfiguration client certificate),
+        // as a production install with --client-ca-file does.
+        let client_ca = dir.join("client-ca.crt");
+        std::fs::write(&client_ca, env.webhook_client_ca_pem())?;
         let kubeconfig = dir.join("kubeconfig");
         env.write_kubeconfig(identity, &kubeconfig)?;
         let webhook_port = free_port()?;
@@ -45,6 +49,7 @@ impl OperatorProcess {
                 format!("--webhook-addr=127.0.0.1:{webhook_port}"),
                 format!("--tls-cert-file={}", cert.display()),
                 format!("--tls-key-file={}", key.display()),
+                format!("--client-ca-file={}", client_ca.display()),
                 format!("--metrics-addr=127.0.0.1:{metrics_port}"),
                 format!("--verifier-image={VERIFIER_IMAGE}"),
             ])

@@ -318,3 +318,51 @@ fn a_client_ca_file_without_certificates_is_refused() {
         "{err}"
     );
 }
+
+/// Slots are bounded: while [`webhook::MAX_CONCURRENT_REVIEWS`] reviews trickle their bodies, the
+/// next one is answered 503 with `Retry-After` once it has waited for a slot, instead of being
+/// buffered; the tricklers are cut off by the body timeout and a review then gets its answer.
+/// The clock is paused, so the timeouts elapse as soon as every task waits.
+#[tokio::test(start_paused = true)]
+async fn reviews_over_the_slots_are_answered_503_and_tricklers_are_cut_off() {
+    use tower::ServiceExt as _;
+    let router = webhook::router(WebhookState {
+        lookup: Arc::new(OneCr(mv())),
+        settings: Arc::new(Settings::default()),
+        metrics: Arc::new(Metrics::default()),
+    });
+    let request = |body: axum::body::Body| {
+        axum::http::Request::post(webhook::PATH)
+            .header("content-type", "application/json")
+            .body(body)
+            .unwrap()
+    };
+    let trickling = || {
+        axum::body::Body::from_stream(futures::stream::pending::<
+            Result<axum::body::Bytes, std::io::Error>,
+        >())
+    };
+    let mut tricklers = Vec::new();
+    for _ in 0..webhook::MAX_CONCURRENT_REVIEWS {
+        tricklers.push(tokio::spawn(router.clone().oneshot(request(trickling()))));
+    }
+    // Let every trickler take its slot (a current-thread runtime runs them to their first wait).
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    let review_body = || axum::body::Body::from(serde_json::to_vec(&review(None)).unwrap());
+    let busy = router
+        .clone()
+        .oneshot(request(review_body()))
+        .await
+        .unwrap();
+    assert_eq!(busy.status().as_u16(), 503);
+    assert_eq!(busy.headers()["retry-after"], "1");
+
+    for trickler in tricklers {
+        let answer = trickler.await.unwrap().unwrap();
+        assert_eq!(answer.status().as_u16(), 408);
+    }
+    let served = router.oneshot(request(review_body())).await.unwrap();
+    assert_eq!(served.status().as_u16(), 200);
+}

@@ -96,11 +96,32 @@ pub async fn run(
     every: Duration,
 ) {
     loop {
-        if let Err(err) = reconcile(&client, &config, &resolver).await {
-            tracing::warn!("self-signed TLS: {err:#}");
+        // A replica that loses the race to write the Secret (409) reads the winner's at once
+        // instead of serving without a certificate until the next round.
+        for _ in 0..RACE_RETRIES {
+            match reconcile(&client, &config, &resolver).await {
+                Err(err) if lost_race(&err) => {
+                    tracing::info!(
+                        "self-signed TLS: another replica wrote the Secret first: {err:#}"
+                    );
+                }
+                Err(err) => {
+                    tracing::warn!("self-signed TLS: {err:#}");
+                    break;
+                }
+                Ok(()) => break,
+            }
         }
         tokio::time::sleep(every).await;
     }
+}
+
+/// Rounds in a row that may lose the race to another replica before waiting for the next check.
+const RACE_RETRIES: usize = 3;
+
+/// A create that found the Secret already there, or a replace of a Secret changed since it was read.
+fn lost_race(err: &anyhow::Error) -> bool {
+    matches!(err.downcast_ref::<kube::Error>(), Some(kube::Error::Api(status)) if status.code == 409)
 }
 
 async fn reconcile(
@@ -175,8 +196,8 @@ async fn reconcile(
                 ])),
                 ..Secret::default()
             };
-            // Another replica may win the race (409); it then wrote a valid Secret, which the
-            // next round picks up.
+            // Another replica may win the race (409); it then wrote a valid Secret, which `run`
+            // reads at once.
             if existing.is_some() {
                 secrets
                     .replace(&config.secret_name, &PostParams::default(), &secret)

@@ -764,3 +764,69 @@ async fn the_operator_runs_under_the_rbac_of_config_rbac_not_as_admin() {
         "the operator hit RBAC denials:\n{who}"
     );
 }
+
+/// Replicas of the self-signed mode started together race to create the TLS Secret: every one of
+/// them serves a certificate at once (the losers read the winner's Secret after their 409), none
+/// waits for its next check, an hour away here. Several rounds, so that the race really happens.
+#[tokio::test]
+async fn replicas_racing_for_the_self_signed_secret_all_serve_at_once() {
+    use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
+    use k8s_openapi::api::core::v1::Secret;
+    use model_validation_operator::self_signed::{self, SelfSignedConfig};
+    use model_validation_operator::tls::ReloadingResolver;
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let admin = installed.cluster.admin().await.unwrap();
+    let namespace = "self-signed-race";
+    create_namespace(&admin, namespace, &[]).await.unwrap();
+    const REPLICAS: usize = 3;
+    for round in 0..4 {
+        let webhook_config_name = format!("self-signed-race-{round}");
+        let config: MutatingWebhookConfiguration = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": webhook_config_name}, "webhooks": []
+        }))
+        .unwrap();
+        Api::<MutatingWebhookConfiguration>::all(admin.clone())
+            .create(&PostParams::default(), &config)
+            .await
+            .unwrap();
+        let config = SelfSignedConfig {
+            namespace: namespace.to_owned(),
+            secret_name: format!("webhook-tls-{round}"),
+            service_name: "model-validation-webhook".to_owned(),
+            webhook_config_name,
+        };
+        let resolvers: Vec<_> = (0..REPLICAS)
+            .map(|_| ReloadingResolver::new(None))
+            .collect();
+        let tasks: Vec<_> = resolvers
+            .iter()
+            .map(|resolver| {
+                tokio::spawn(self_signed::run(
+                    admin.clone(),
+                    config.clone(),
+                    resolver.clone(),
+                    std::time::Duration::from_secs(3600),
+                ))
+            })
+            .collect();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while resolvers.iter().any(|r| !r.is_ready()) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "round {round}: {} of {REPLICAS} replicas serve no certificate a minute after start",
+                resolvers.iter().filter(|r| !r.is_ready()).count()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        for task in tasks {
+            task.abort();
+        }
+        let secret = Api::<Secret>::namespaced(admin.clone(), namespace)
+            .get(&config.secret_name)
+            .await
+            .unwrap();
+        assert!(secret.data.unwrap().contains_key("tls.crt"));
+    }
+}

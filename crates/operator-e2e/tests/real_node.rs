@@ -64,6 +64,11 @@ const SCENARIOS: &[(&str, Scenario, Option<&str>)] = &[
         None,
     ),
     (
+        "a_signed_pickle_payload_is_stopped_by_the_scan_in_the_pod",
+        scan_enforced,
+        None,
+    ),
+    (
         "operator_stopped_refuses_labelled_pods_and_admits_others",
         operator_stopped,
         None,
@@ -213,10 +218,22 @@ spec:
 /// A small model in the workshop's shape, signed with a fresh key by our `model_signing`; returns
 /// the public key PEM.
 fn signed_model(bins: &WorkspaceBinaries, dir: &Path) -> Result<String> {
+    signed_model_with(bins, dir, &[])
+}
+
+/// [`signed_model`] with `extra` files (name, bytes) signed along.
+fn signed_model_with(
+    bins: &WorkspaceBinaries,
+    dir: &Path,
+    extra: &[(&str, &[u8])],
+) -> Result<String> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join("config.json"), "{\"hidden_size\": 8}\n")?;
     std::fs::write(dir.join("tokenizer.json"), "{\"version\": \"1.0\"}\n")?;
     std::fs::write(dir.join("model.safetensors"), vec![7u8; 4096])?;
+    for (name, bytes) in extra {
+        std::fs::write(dir.join(name), bytes)?;
+    }
     let key = rcgen::KeyPair::generate()?;
     let private = dir.with_extension("key.pem");
     std::fs::write(&private, key.serialize_pem())?;
@@ -555,6 +572,49 @@ fn workshop(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()> {
         describe.contains("config.json"),
         "kubectl describe mv: {describe}"
     );
+    Ok(())
+}
+
+/// `spec.scan: Enforce`: a correctly signed model whose `pytorch_model.bin` is a pickle that runs a
+/// command on load never reaches the workload: the verifier in the pod fails on the scan, the
+/// kubelet holds the pod in `Init:Error`, and the CR's status says why.
+fn scan_enforced(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()> {
+    let ns = "scan-enforced";
+    setup_namespace(node, ns)?;
+    let local = tempfile::tempdir()?;
+    let model = local.path().join("model");
+    // pickle protocol 2: posix.system("id") on load.
+    let payload: &[u8] = b"\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03.";
+    let public = signed_model_with(bins, &model, &[("pytorch_model.bin", payload)])?;
+    copy_to_pvc(node, ns, &model, "model")?;
+    publish_key(node, ns, Key::ConfigMap, &public)?;
+    let manifest = verify_manifest(ns, "scanned", "scanned-workload", "model", Key::ConfigMap)
+        .replacen(
+            "  config: {publicKeyConfig:",
+            "  scan: Enforce\n  config: {publicKeyConfig:",
+            1,
+        );
+    ensure!(manifest.contains("scan: Enforce"), "{manifest}");
+    node.apply(&manifest)?;
+    wait_pod_status(
+        node,
+        ns,
+        "scanned-workload",
+        &["Init:Error", "Init:CrashLoopBackOff"],
+    )?;
+    assert_workload_never_started(node, ns, "scanned-workload")?;
+    let log = wait_verifier_log(
+        node,
+        ns,
+        "scanned-workload",
+        &["pytorch_model.bin", "failed the scan"],
+    )?;
+    println!(
+        "  kubectl logs scanned-workload -c model-validation: {}",
+        log.trim()
+    );
+    let message = wait_condition(node, ns, "scanned", "False", "scan")?;
+    println!("  CR condition Verified=False: {message}");
     Ok(())
 }
 

@@ -412,7 +412,7 @@ fn non_ec_leaf_is_refused_after_the_chain_checks() {
 
 /// Policy constraints OpenSSL would enforce but this verifier does not process: a certificate
 /// marking one of them critical is refused rather than accepted with the constraint ignored.
-/// (nameConstraints are enforced: tests/name_constraints.rs.)
+/// (nameConstraints are enforced: tests/it/name_constraints.rs.)
 #[test]
 fn critical_constraint_extensions_are_refused() {
     let cases = [

@@ -1,7 +1,7 @@
 //! CPython's unpickler is the oracle: every global it reaches in a file must be one the
 //! scanner reports (and a file it reaches a non-allow-listed global in is never `safe`).
 //!
-//! Inputs: generated pickles (tests/common/pickle_gen.rs, fixed seeds), the fuzz corpora of
+//! Inputs: generated pickles (tests/it/common/pickle_gen.rs, fixed seeds), the fuzz corpora of
 //! the scanner's targets, and the generated scanner corpus (scripts/scan-corpus). The oracle
 //! (tests/oracle/pickle_reach.py) runs once over all of them; it never imports or calls
 //! anything real.

@@ -1,6 +1,6 @@
 //! Python's `zipfile` is the oracle for the archives `np.load` and Keras read: every member
 //! it lists, the scanner's zipfile reader lists too, at the same offset. Inputs: generated
-//! archives (tests/common/zip_gen.rs, fixed seed). And end to end, the archive tricks a
+//! archives (tests/it/common/zip_gen.rs, fixed seed). And end to end, the archive tricks a
 //! loader falls for are not `safe`.
 
 use crate::common;

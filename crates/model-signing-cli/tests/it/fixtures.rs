@@ -1,5 +1,5 @@
 //! Every conformance fixture (signatures made by the Python reference across its releases, and
-//! the OMS specification's own vectors) through our command line, with the commands of OMS §9.
+//! the OMS specification's own vectors) through our command line, with the commands of docs/FORMAT.md §9.
 //! Commands run from `fixtures/model-transparency`, as the reference's own scripts do, so the
 //! relative `--ignore-paths` values are resolved against the working directory.
 
@@ -264,7 +264,7 @@ fn digest_equals_the_subject_digest_of_the_fixtures() {
         out.ok();
         assert_eq!(out.stdout, format!("sha256:{want}\n"), "digest of {model}");
     }
-    // The values OMS §9.1 quotes.
+    // The values docs/FORMAT.md §9.1 quotes.
     assert!(
         subject_digest(&vectors().join("v1.1.0-elliptic-key/model.sig")).starts_with("92745110")
     );

@@ -10,6 +10,7 @@
     reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
 )]
 
+mod comment_citations;
 mod library_boundary;
 mod roundtrip;
 mod sigstore_common;

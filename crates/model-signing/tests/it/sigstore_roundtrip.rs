@@ -13,7 +13,7 @@ use model_signing::{digest_model, no_progress, HashingConfig};
 use oms_format::statement::statement_bytes;
 use serde_json::json;
 
-/// Our bundle has the reference's shape (OMS.md §5.3) and signs our statement verbatim.
+/// Our bundle has the reference's shape (docs/FORMAT.md §5.3) and signs our statement verbatim.
 fn check_shape(setup: &Setup, bundle: &[u8]) {
     let text = std::str::from_utf8(bundle).unwrap();
     assert!(

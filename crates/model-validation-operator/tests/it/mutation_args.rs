@@ -1,4 +1,4 @@
-//! Each auth method's exact verifier arguments (OPERATOR.md §2.3, in the CLI's hyphenated syntax).
+//! Each auth method's exact verifier arguments (docs/OPERATOR.md §3, in the CLI's hyphenated syntax).
 
 use crate::common;
 

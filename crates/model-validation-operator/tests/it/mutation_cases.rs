@@ -1,4 +1,4 @@
-//! The admission edge cases of OPERATOR.md §2.4 and the weaknesses of §9.1, one test each.
+//! The admission edge cases of docs/OPERATOR.md §4 and the weaknesses of §5, one test each.
 
 use crate::common;
 
@@ -56,7 +56,7 @@ fn zero_or_two_methods_are_denied() {
 
 #[test]
 fn predeclared_verifier_init_container_is_denied() {
-    // §9.1 #4: a dummy `model-validation` init container used to skip verification.
+    // §5 #4: a dummy `model-validation` init container used to skip verification.
     let mut p = workshop_pod();
     p["spec"]["initContainers"] =
         json!([{"name": "model-validation", "image": "busybox", "command": ["true"]}]);

@@ -24,7 +24,7 @@ pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
         .collect()
 }
 
-/// A small directory model with the shapes that trip re-implementations up (OMS §1, §2, §12):
+/// A small directory model with the shapes that trip re-implementations up (docs/FORMAT.md §1, §2, §12):
 /// names whose component order differs from string order (`a/b`, `a-b`, `a.b`, `ab`), spaces,
 /// non-ASCII (NFC and NFD variants of the same name, an astral-plane character), dot-files,
 /// top-level git files (ignored) next to nested ones (signed), empty files and an empty folder.
@@ -80,7 +80,7 @@ pub fn rich_model(parent: &Path, name: &str) -> PathBuf {
     root
 }
 
-/// The model of OMS §10: a few files, one empty, an empty folder, top-level git files.
+/// The model of docs/FORMAT.md §10: a few files, one empty, an empty folder, top-level git files.
 pub fn small_model(parent: &Path, name: &str) -> PathBuf {
     let root = parent.join(name);
     fs::create_dir_all(&root).unwrap();

@@ -24,7 +24,7 @@ impl Curve {
         }
     }
 
-    /// The digest openssl must use for the curve (OMS §4).
+    /// The digest openssl must use for the curve (docs/FORMAT.md §4).
     pub fn digest_flag(self) -> &'static str {
         match self {
             Curve::P256 => "-sha256",

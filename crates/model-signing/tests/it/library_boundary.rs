@@ -2,6 +2,8 @@
 //! flag in what they print or return (a Python or operator user has no `--flag` to pass), and
 //! never read the process's working directory (resolving paths typed on a command line is the
 //! CLI's job). These read the library sources whole, outside the items marked `#[cfg(test)]`.
+//! And the front ends (CLI, Python binding, fuzzers, operator) depend on `model-signing`, not on the
+//! `oms-*` crates below it, except for the edges listed with their reasons.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -163,4 +165,197 @@ fn the_library_never_reads_or_changes_the_working_directory() {
     assert_no_line("working-directory access", |line| {
         line.contains("current_dir(")
     });
+}
+
+// --- Cargo edges: the front ends go through model-signing ------------------------------------
+
+/// The front ends: each parses its own inputs and renders its own outputs, and should reach the
+/// signing and verification use cases through `model-signing` only. (The operator's verifier is
+/// the CLI binary, so the CLI's edges are the verifier path's too.)
+const FRONT_ENDS: [&str; 4] = [
+    "model-signing-cli",
+    "model-signing-py",
+    "oms-fuzz",
+    "model-validation-operator",
+];
+
+/// Today's direct edges from a front end to an `oms-*` crate, each with the reason it exists.
+/// Issue 16 is removing most of them (inspect, the verification plan and the scan move into
+/// model-signing); remove an entry with its edge — an entry without an edge fails the test too.
+const ALLOWED_EDGES: [(&str, &str, &str); 15] = [
+    (
+        "model-signing-cli",
+        "oms-format",
+        "`inspect` renders the statement and manifest (inspect still lives in the CLI)",
+    ),
+    (
+        "model-signing-cli",
+        "oms-hashing",
+        "progress bars implement HashObserver; --ignore-paths resolution relative to the cwd",
+    ),
+    (
+        "model-signing-cli",
+        "oms-keys",
+        "`demo` generates a throwaway key; password prompts match on KeyError",
+    ),
+    (
+        "model-signing-cli",
+        "oms-scan",
+        "the `scan` command and `verify --scan` call the scanner and render its report",
+    ),
+    (
+        "model-signing-cli",
+        "oms-sigstore",
+        "the trust-source choice and the `tuf` feature (refreshing the trusted root)",
+    ),
+    (
+        "model-signing-py",
+        "oms-format",
+        "the reference's Python API exposes bundle errors and manifest serialization types",
+    ),
+    (
+        "model-signing-py",
+        "oms-hashing",
+        "its own verify pipeline (plan/check) that issue 16 replaces by model-signing's plan",
+    ),
+    (
+        "model-signing-py",
+        "oms-keys",
+        "key and certificate errors mapped to the reference's Python exceptions",
+    ),
+    (
+        "model-signing-py",
+        "oms-scan",
+        "the scan behind verify, wired in the binding until model-signing owns it",
+    ),
+    (
+        "model-signing-py",
+        "oms-sigstore",
+        "keyless options, identity policy and the `keyless` feature's signing half",
+    ),
+    (
+        "oms-fuzz",
+        "oms-format",
+        "fuzz targets drive the bundle, statement and shard-name parsers directly",
+    ),
+    (
+        "oms-fuzz",
+        "oms-keys",
+        "fuzz targets drive the key and certificate parsers directly",
+    ),
+    (
+        "oms-fuzz",
+        "oms-pkcs11",
+        "a fuzz target drives the PKCS#11 URI parser directly",
+    ),
+    (
+        "oms-fuzz",
+        "oms-scan",
+        "fuzz targets drive the pickle, sniffing and capture code directly",
+    ),
+    (
+        "oms-fuzz",
+        "oms-sigstore",
+        "a fuzz target drives keyless bundle inspection directly",
+    ),
+];
+
+/// The names of the crates a manifest depends on in its `[dependencies]`, `[build-dependencies]`
+/// and target-specific dependency tables (not dev-dependencies: tests may look inside).
+fn normal_dependencies(manifest: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_table = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if let Some(header) = line.strip_prefix('[') {
+            let header = header.trim_end_matches(']');
+            in_table = header == "dependencies"
+                || header == "build-dependencies"
+                || (header.starts_with("target.") && header.ends_with(".dependencies"));
+            continue;
+        }
+        if !in_table || line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let key = line.split(['=', '.']).next().unwrap_or("").trim();
+        if !key.is_empty() {
+            names.push(key.trim_matches('"').to_owned());
+        }
+    }
+    names
+}
+
+/// (front end, oms crate) pairs that `manifests` have and the allow-list does not, and allowed
+/// pairs whose edge is gone.
+fn edge_violations(manifests: &[(&str, String)]) -> (Vec<String>, Vec<String>) {
+    let mut unexplained = Vec::new();
+    let mut found = Vec::new();
+    for (front_end, manifest) in manifests {
+        for dependency in normal_dependencies(manifest) {
+            if !dependency.starts_with("oms-") {
+                continue;
+            }
+            found.push((front_end.to_string(), dependency.clone()));
+            if !ALLOWED_EDGES
+                .iter()
+                .any(|(from, to, _)| from == front_end && *to == dependency)
+            {
+                unexplained.push(format!("{front_end} -> {dependency}"));
+            }
+        }
+    }
+    let stale = ALLOWED_EDGES
+        .iter()
+        .filter(|(from, to, _)| {
+            manifests.iter().any(|(name, _)| name == from)
+                && !found.iter().any(|(f, t)| f == from && t == to)
+        })
+        .map(|(from, to, _)| format!("{from} -> {to}"))
+        .collect();
+    (unexplained, stale)
+}
+
+#[test]
+fn front_ends_reach_the_oms_crates_only_through_model_signing_or_a_stated_exception() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let manifests: Vec<(&str, String)> = FRONT_ENDS
+        .iter()
+        .map(|name| {
+            let text = fs::read_to_string(crates.join(name).join("Cargo.toml")).unwrap();
+            (*name, text)
+        })
+        .collect();
+    let (unexplained, stale) = edge_violations(&manifests);
+    assert!(
+        unexplained.is_empty(),
+        "expected front ends to depend on model-signing, not on oms-* crates; found edges with \
+         no reason in ALLOWED_EDGES: {unexplained:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "expected every ALLOWED_EDGES entry to be a real edge; these are gone, remove them: {stale:?}"
+    );
+}
+
+#[test]
+fn the_edge_check_finds_a_new_edge_and_a_stale_exception() {
+    let manifest = "[package]\nname = \"x\"\n\n[dependencies]\nmodel-signing.workspace = true\n\
+                    oms-hashing = { workspace = true }\nclap = \"4\"\n\n[dev-dependencies]\n\
+                    oms-format.workspace = true\n";
+    assert_eq!(
+        normal_dependencies(manifest),
+        ["model-signing", "oms-hashing", "clap"]
+    );
+    let (unexplained, stale) = edge_violations(&[("oms-fuzz", manifest.to_owned())]);
+    assert_eq!(unexplained, ["oms-fuzz -> oms-hashing"]);
+    assert_eq!(
+        stale,
+        [
+            "oms-fuzz -> oms-format",
+            "oms-fuzz -> oms-keys",
+            "oms-fuzz -> oms-pkcs11",
+            "oms-fuzz -> oms-scan",
+            "oms-fuzz -> oms-sigstore"
+        ]
+    );
 }

@@ -254,7 +254,10 @@ fn pkcs11_flags_are_recognised_in_both_spellings() {
             .arg(s.sig("p.sig"))
             .arg(&s.model)
             .run()
-            .failed();
+            .failed()
+            .stderr_names(
+                "PKCS#11 URI attribute 'module-path': /nonexistent/libnone.so does not exist",
+            );
     }
     for (method, flag, cert_flag) in [
         (
@@ -275,7 +278,10 @@ fn pkcs11_flags_are_recognised_in_both_spellings() {
             .arg(s.sig("p.sig"))
             .arg(&s.model)
             .run()
-            .failed();
+            .failed()
+            .stderr_names(
+                "PKCS#11 URI attribute 'module-path': /nonexistent/libnone.so does not exist",
+            );
     }
     assert!(!s.sig("p.sig").exists());
 }
@@ -341,7 +347,8 @@ fn sigstore_sign_flags_are_recognised_in_both_spellings() {
             .arg(&sig)
             .arg(&s.model)
             .run()
-            .failed();
+            .failed()
+            .stderr_names("identity token from the signing options is unusable: not a JWT");
         assert!(!sig.exists());
     }
 }
@@ -494,7 +501,9 @@ fn operational_failures_exit_with_1() {
         .arg(s.sig("x.sig"))
         .arg(&missing)
         .run()
-        .failed();
+        .failed()
+        .stderr_names("Cannot use")
+        .stderr_names("no-such-model");
     Run::ours()
         .args(["sign", "key", "--private_key"])
         .arg(s.dir.path().join("no-such-key.pem"))
@@ -521,7 +530,8 @@ fn operational_failures_exit_with_1() {
         .arg(&garbage)
         .arg(&s.model)
         .run()
-        .failed();
+        .failed()
+        .stderr_names("bundle is not valid JSON");
 }
 
 #[test]

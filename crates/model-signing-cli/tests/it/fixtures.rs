@@ -133,7 +133,8 @@ fn certificate_fixture_fails_against_an_intermediate_only_trust_store() {
     certificate_command("v1.1.0-certificate/model.sig", INTERMEDIATE_CA)
         .arg("v1.1.0-certificate")
         .run()
-        .failed();
+        .failed()
+        .stderr_names("unable to get issuer certificate: the issuer 'CN=root-ca'");
 }
 
 #[test]
@@ -143,7 +144,8 @@ fn certificate_fixture_fails_against_an_unrelated_root() {
     certificate_command("v1.1.0-certificate/model.sig", &pki.root_cert)
         .arg("v1.1.0-certificate")
         .run()
-        .failed();
+        .failed()
+        .stderr_names("unable to get issuer certificate: the issuer 'CN=root-ca'");
 }
 
 // --- elliptic key --------------------------------------------------------------------------
@@ -189,7 +191,9 @@ fn v1_1_0_elliptic_key_verifies_with_and_without_the_scripts_ignore_path() {
 #[test]
 fn directory_fixture_signed_as_single_file_fails_as_a_directory() {
     // v1.0.0-elliptic-key signs the file `signme-1` (resource `.`), not the folder.
-    verify_key("v1.0.0-elliptic-key", "./v1.0.0-elliptic-key/", &[]).failed();
+    verify_key("v1.0.0-elliptic-key", "./v1.0.0-elliptic-key/", &[])
+        .failed()
+        .stderr_names("missing: . (signed, not found)");
 }
 
 #[test]
@@ -220,11 +224,17 @@ fn a_certificate_bundle_is_refused_by_verify_key_and_vice_versa() {
     key_command("v1.1.0-certificate/model.sig", PUBLIC_KEY)
         .arg("v1.1.0-certificate")
         .run()
-        .failed();
+        .failed()
+        .stderr_names(
+            "made with the certificate method, but the key method was asked to verify it",
+        );
     certificate_command("v1.1.0-elliptic-key/model.sig", ROOT_CA)
         .arg("v1.1.0-elliptic-key")
         .run()
-        .failed();
+        .failed()
+        .stderr_names(
+            "made with the key method, but the certificate method was asked to verify it",
+        );
 }
 
 // --- digest --------------------------------------------------------------------------------
@@ -319,25 +329,46 @@ fn oms_spec_valid_bundle_without_the_signature_ignored_reports_model_sig() {
         .stderr_names("model.sig");
 }
 
-const INVALID_VECTORS: [&str; 5] = [
-    "invalid/empty.bundle.json",
-    "invalid/missing-envelope.bundle.json",
-    "invalid/missing-tlog-entries.bundle.json",
-    "invalid/missing-verification-material.bundle.json",
-    "invalid-payload/wrong-predicate.bundle.json",
+/// Each invalid vector with why `verify key` and why `verify certificate` refuse it.
+const INVALID_VECTORS: [(&str, &str, &str); 5] = [
+    (
+        "invalid/empty.bundle.json",
+        "bundle is not valid JSON",
+        "bundle is not valid JSON",
+    ),
+    (
+        "invalid/missing-envelope.bundle.json",
+        "bundle field `dsseEnvelope` is missing",
+        "bundle field `dsseEnvelope` is missing",
+    ),
+    (
+        "invalid/missing-tlog-entries.bundle.json",
+        "a keyless (certificate) bundle needs a transparency log entry, found none",
+        "a keyless (certificate) bundle needs a transparency log entry, found none",
+    ),
+    (
+        "invalid/missing-verification-material.bundle.json",
+        "bundle field `verificationMaterial` is missing",
+        "bundle field `verificationMaterial` is missing",
+    ),
+    (
+        "invalid-payload/wrong-predicate.bundle.json",
+        "the DSSE signature does not verify with public key",
+        "made with the key method, but the certificate method was asked to verify it",
+    ),
 ];
 
 #[test]
 fn oms_spec_invalid_vectors_are_rejected_by_verify_key() {
-    for vector in INVALID_VECTORS {
-        verify_spec_key(vector).failed();
+    for (vector, why, _) in INVALID_VECTORS {
+        verify_spec_key(vector).failed().stderr_names(why);
     }
 }
 
 #[test]
 fn oms_spec_invalid_vectors_are_rejected_by_verify_certificate() {
-    for vector in INVALID_VECTORS {
-        verify_spec_certificate(vector).failed();
+    for (vector, _, why) in INVALID_VECTORS {
+        verify_spec_certificate(vector).failed().stderr_names(why);
     }
 }
 

@@ -296,7 +296,9 @@ fn we_verify_reference_certificate_signatures() {
         let other_dir = dir.path().join("other");
         fs::create_dir_all(&other_dir).unwrap();
         let other = pki_for(&other_dir);
-        verify_certificate(Run::ours(), &model, &sig, &other).failed();
+        verify_certificate(Run::ours(), &model, &sig, &other)
+            .failed()
+            .stderr_names("unable to get issuer certificate");
     }
 }
 

@@ -42,8 +42,7 @@ fn scan_exit_statuses_and_reports() {
     // An unknown import: fails, unless unknown is accepted or allow-listed.
     write(&model, "extra.bin", b"cmypkg\nThing\n(tR.");
     let out = scan(dir.path(), &["model"]);
-    out.failed();
-    assert!(out.stdout.contains("UNKNOWN   extra.bin"), "{out:?}");
+    out.failed().stdout_names("UNKNOWN   extra.bin");
     assert!(out.stdout.contains("mypkg.Thing at offset 0"), "{out:?}");
     scan(dir.path(), &["model", "--allow-unknown"]).ok();
     write(dir.path(), "allow.txt", b"mypkg.Thing\n");
@@ -61,7 +60,7 @@ fn scan_exit_statuses_and_reports() {
         dir.path(),
         &["model", "--allow-unknown", "--output", "json"],
     );
-    out.failed();
+    out.failed().stdout_names("dangerous");
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(json["verdict"], "dangerous");
     let notes = json["files"]

@@ -440,7 +440,7 @@ fn json_report_lists_added_missing_and_changed() {
     write(&s.model, "added.bin", b"new");
     let json_report = || {
         let out = s.verify_with(&s.signature, &["--output", "json"]);
-        out.failed();
+        out.failed().stderr_names("Signature mismatch");
         serde_json::from_str::<Value>(&out.stdout)
             .unwrap_or_else(|e| panic!("--output json must print JSON on stdout ({e}): {out:?}"))
     };

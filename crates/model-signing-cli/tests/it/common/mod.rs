@@ -109,7 +109,10 @@ impl Output {
         self
     }
 
-    /// Exit 1 (an operational failure) and no success line.
+    /// Exit 1 (an operational failure) and no success line. Must be followed by a check of why
+    /// (`stderr_names`, `stdout_names`): a test that any failure satisfies cannot tell a refusal
+    /// for the right reason from a crash, a typo in a flag or a missing fixture.
+    #[must_use = "say why it failed: .stderr_names(..) or .stdout_names(..)"]
     pub fn failed(&self) -> &Self {
         self.code(1);
         assert!(
@@ -122,9 +125,18 @@ impl Output {
 
     /// Asserts that stderr mentions `needle` (case-insensitive).
     pub fn stderr_names(&self, needle: &str) -> &Self {
+        self.names("stderr", &self.stderr, needle)
+    }
+
+    /// Asserts that stdout (where reports go) mentions `needle` (case-insensitive).
+    pub fn stdout_names(&self, needle: &str) -> &Self {
+        self.names("stdout", &self.stdout, needle)
+    }
+
+    fn names(&self, stream: &str, text: &str, needle: &str) -> &Self {
         assert!(
-            self.stderr.to_lowercase().contains(&needle.to_lowercase()),
-            "stderr should name {needle:?}: {}",
+            text.to_lowercase().contains(&needle.to_lowercase()),
+            "{stream} should name {needle:?}: {}",
             self.describe()
         );
         self

@@ -3,7 +3,8 @@
 //! never read the process's working directory (resolving paths typed on a command line is the
 //! CLI's job). These read the library sources whole, outside the items marked `#[cfg(test)]`.
 //! And the front ends (CLI, Python binding, fuzzers, operator) depend on `model-signing`, not on the
-//! `oms-*` crates below it, except for the edges listed with their reasons.
+//! `oms-*` crates below it, except for the edges listed with their reasons. Each crate's
+//! integration tests are one binary, except tests that need a process of their own.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -357,5 +358,103 @@ fn the_edge_check_finds_a_new_edge_and_a_stale_exception() {
             "oms-fuzz -> oms-scan",
             "oms-fuzz -> oms-sigstore"
         ]
+    );
+}
+
+// --- One integration-test binary per crate ---------------------------------------------------
+
+/// Test files that are binaries of their own beside a crate's `tests/it/main.rs`, each with the
+/// reason it needs its own process (the crates' Cargo.toml files say the same).
+const OWN_PROCESS_TESTS: [(&str, &str, &str); 4] = [
+    (
+        "model-signing",
+        "sigstore_ambient.rs",
+        "sets the CI environment variables that ambient-credential detection reads",
+    ),
+    (
+        "operator-e2e",
+        "cluster.rs",
+        "one control plane and one operator process shared by its tests",
+    ),
+    (
+        "operator-e2e",
+        "operator_down.rs",
+        "stops its operator, which would break every test beside it",
+    ),
+    (
+        "operator-e2e",
+        "real_node.rs",
+        "brings up a real node once, with its own main (harness = false)",
+    ),
+];
+
+/// The `tests/*.rs` files of a crate that would be binaries of their own beyond the first.
+fn extra_test_binaries(crate_name: &str, test_files: &[String], has_it: bool) -> Vec<String> {
+    let mut counted = usize::from(has_it);
+    let mut extra = Vec::new();
+    for file in test_files {
+        let allowed = OWN_PROCESS_TESTS
+            .iter()
+            .any(|(name, own, _)| *name == crate_name && own == file);
+        if allowed {
+            continue;
+        }
+        counted += 1;
+        if counted > 1 {
+            extra.push(format!("crates/{crate_name}/tests/{file}"));
+        }
+    }
+    extra
+}
+
+#[test]
+fn each_crate_has_one_integration_test_binary_unless_a_test_needs_its_own_process() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut extra = Vec::new();
+    for entry in fs::read_dir(&crates).unwrap() {
+        let dir = entry.unwrap().path();
+        let tests = dir.join("tests");
+        if !tests.is_dir() {
+            continue;
+        }
+        let mut files: Vec<String> = fs::read_dir(&tests)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".rs"))
+            .collect();
+        files.sort();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        extra.extend(extra_test_binaries(
+            &name,
+            &files,
+            tests.join("it/main.rs").is_file(),
+        ));
+    }
+    assert!(
+        extra.is_empty(),
+        "expected one integration-test binary per crate (tests/it/main.rs with one module per \
+         file: each binary links every dependency again), found more: {extra:?}; move them into \
+         tests/it/ (mod common; becomes use crate::common;) or list them in OWN_PROCESS_TESTS"
+    );
+}
+
+#[test]
+fn a_second_test_file_is_an_extra_binary_unless_it_needs_its_own_process() {
+    let files = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    assert!(extra_test_binaries("oms-fuzz", &files(&["corpus_replay.rs"]), false).is_empty());
+    assert_eq!(
+        extra_test_binaries("oms-scan", &files(&["pickles.rs"]), true),
+        ["crates/oms-scan/tests/pickles.rs"]
+    );
+    assert!(
+        extra_test_binaries("model-signing", &files(&["sigstore_ambient.rs"]), true).is_empty()
+    );
+    assert_eq!(
+        extra_test_binaries(
+            "operator-e2e",
+            &files(&["a.rs", "b.rs", "cluster.rs"]),
+            false
+        ),
+        ["crates/operator-e2e/tests/b.rs"]
     );
 }

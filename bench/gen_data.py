@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates the three benchmark data sets of shared/spec/PERF.md, deterministically.
+"""Generates the three benchmark data sets of docs/PERFORMANCE.md, deterministically.
 
     gen_data.py OUT_DIR [llm-like|many-small|bert-like ...]
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks our `model_signing` against the Python reference and `openssl dgst` on the three
-# data sets of shared/spec/PERF.md. Heavy (5 GB of data, minutes of runtime): never run in CI.
+# data sets of docs/PERFORMANCE.md. Heavy (5 GB of data, minutes of runtime): never run in CI.
 #
 #   bench/run.sh [-n RUNS] [SET ...]      SET: llm-like many-small bert-like (default: all)
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end run of the operator in a kind cluster, following the workshop (OPERATOR.md §8):
+# End-to-end run of the operator in a kind cluster, following the workshop (docs/OPERATOR.md §6):
 # build both images, load them into kind, deploy with the self-signed overlay, sign a small
 # model with a throwaway key, copy it onto a PVC, apply the CR and a labelled pod, wait for
 # Running, tamper with config.json, and expect the pod blocked and the CR status to say why.

@@ -69,8 +69,8 @@ fn digest(
 /// Hashes and signs a model; returns the Sigstore bundle to write next to it (see
 /// [`crate::write_signature`]).
 ///
-/// A model with no file left after the ignore rules is refused ([`Error::EmptyModel`], OMS
-/// v1.0 §6.1), as is what [`digest_model`] refuses; so is a model whose signature verifiers
+/// A model with no file left after the ignore rules is refused ([`Error::EmptyModel`],
+/// OMS v1.0 §6.1), as is what [`digest_model`] refuses; so is a model whose signature verifiers
 /// would refuse as too large, before hashing when the resource count tells.
 pub fn sign_model(
     model: &Path,

@@ -12,7 +12,7 @@
 )]
 #![cfg(feature = "sigstore")]
 
-#[path = "sigstore_common.rs"]
+#[path = "it/sigstore_common.rs"]
 mod common;
 
 use std::io::{BufRead, BufReader, Write};

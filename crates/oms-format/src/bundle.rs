@@ -1,4 +1,4 @@
-//! The Sigstore bundle that is the `.sig` file (§5 of the OMS digest): a lenient reader for
+//! The Sigstore bundle that is the `.sig` file (docs/FORMAT.md §5): a lenient reader for
 //! every shape the reference has written or verifies, and writers for the exact compact JSON
 //! the reference writes for key and certificate signatures.
 

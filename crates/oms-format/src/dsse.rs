@@ -1,4 +1,4 @@
-//! The DSSE envelope (§4 of the OMS digest) and its pre-authentication encodings: the DSSE v1
+//! The DSSE envelope (docs/FORMAT.md §4) and its pre-authentication encodings: the DSSE v1
 //! one that is signed today, and the buggy v0.2 one that old signatures were made over (§6.7).
 
 /// The only payload type OMS uses.

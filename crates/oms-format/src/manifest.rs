@@ -1,5 +1,5 @@
-//! The manifest: resource name → digest, ordered the way the reference orders it (§1.4 of the
-//! OMS digest), and the root digest over it (§3.2).
+//! The manifest: resource name → digest, ordered the way the reference orders it
+//! (docs/FORMAT.md §1.4), and the root digest over it (§3.2).
 
 use std::cmp::Ordering;
 use std::fmt;

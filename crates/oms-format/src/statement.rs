@@ -1,4 +1,4 @@
-//! The in-toto statement carried as the DSSE payload (§3 of the OMS digest): the writer that
+//! The in-toto statement carried as the DSSE payload (docs/FORMAT.md §3): the writer that
 //! produces the reference's byte layout, and the parser that turns a signed payload back into
 //! the expected manifest (§6.4), including the legacy v0.2 predicate (§6.7).
 

@@ -114,7 +114,7 @@ const TORCH_TENSOR_KINDS: &[&str] = &[
 ];
 
 /// What NumPy, scikit-learn and joblib write for arrays, scalars, RNG state and common
-/// estimators (SCANNER.md §6, reproduced by the corpus generator).
+/// estimators (docs/SCANNER.md §6, reproduced by the corpus generator).
 const NUMPY_SKLEARN: &[&str] = &[
     "numpy.ndarray",
     "numpy.dtype",

@@ -1,5 +1,5 @@
 //! Sigstore keyless support for OpenSSF Model Signing: trust material, identity
-//! policy, bundle inspection and verification (OMS.md §5.3, §6.3). Thin adapter
+//! policy, bundle inspection and verification (docs/FORMAT.md §5.3, §6.3). Thin adapter
 //! over the pinned `sigstore-*` 0.15.1 crates so their API churn stays here.
 //!
 //! Layout: `trust` (what to believe), `certificate` (leaf claims), `policy` (who

@@ -1,5 +1,5 @@
 //! Bundle-level rules for RFC 3161 timestamps that sigstore-verify leaves to the
-//! caller (OMS.md §6.3 "Time").
+//! caller (docs/FORMAT.md §6.3 "Time").
 
 use sigstore_trust_root::TrustedRoot;
 use sigstore_types::{Bundle, SignatureBytes};

@@ -1,5 +1,5 @@
 //! Keyless verification of a model-signing Sigstore bundle, mirroring
-//! sigstore-python 4.x `Verifier.verify_dsse` (OMS.md §6.3). The cryptographic
+//! sigstore-python 4.x `Verifier.verify_dsse` (docs/FORMAT.md §6.3). The cryptographic
 //! checks are sigstore-verify's; the bundle-shape rules that sigstore-verify
 //! leaves open and the identity policy are ours.
 

@@ -7,7 +7,7 @@ use oms_sigstore::sign::{sign_statement_with, LoginPrompt, SignOptions, Terminal
 use crate::{SignError, Signer};
 
 /// Signs keylessly; the bundle carries the Fulcio certificate, one Rekor entry and the
-/// RFC 3161 timestamps (OMS.md §5.3).
+/// RFC 3161 timestamps (docs/FORMAT.md §5.3).
 pub struct SigstoreSigner {
     opts: SignOptions,
     prompt: Box<dyn LoginPrompt + Send>,

@@ -11,7 +11,7 @@ use crate::manifest::{
 use super::*;
 use crate::json_node::{FieldError, Node as JsonNode};
 
-/// Parses a signed payload into the manifest it promises (§6.4), checking everything the
+/// Parses a signed payload into the manifest it promises (docs/FORMAT.md §6.4), checking everything the
 /// reference checks plus what it should (sane ignore paths, names inside the model, no
 /// duplicates, digest lengths, known algorithms).
 pub fn parse_statement(payload: &[u8]) -> Result<SignedStatement, StatementError> {

@@ -7,7 +7,7 @@ use crate::manifest::{Manifest, Method};
 
 use super::{PREDICATE_TYPE, STATEMENT_TYPE};
 
-/// The statement bytes the reference would write for `manifest` (§3.4): `json.dumps` layout
+/// The statement bytes the reference would write for `manifest` (docs/FORMAT.md §3.4): `json.dumps` layout
 /// with `indent=2`, `ensure_ascii`, no trailing newline. Unlike the reference, the key order
 /// inside `predicate` is fixed, `shard_size` is an integer and `ignore_paths` is sorted, so the
 /// output is deterministic.

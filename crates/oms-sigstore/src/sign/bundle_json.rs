@@ -1,4 +1,4 @@
-//! Writes a signed bundle the way sigstore-python 4.x does (OMS.md §5.3):
+//! Writes a signed bundle the way sigstore-python 4.x does (docs/FORMAT.md §5.3):
 //! compact JSON, keys `mediaType`, `verificationMaterial`, `dsseEnvelope` in
 //! that order, and inside the envelope `payload`, `payloadType`, `signatures`
 //! (sigstore-types puts `payloadType` first), each signature `{"sig": b64}`.

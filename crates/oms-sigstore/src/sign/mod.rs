@@ -1,4 +1,4 @@
-//! Keyless signing (OMS.md §5.3, §6.3), interoperable with sigstore-python 4.x
+//! Keyless signing (docs/FORMAT.md §5.3, §6.3), interoperable with sigstore-python 4.x
 //! `Signer.sign_dsse`: an identity token, an ephemeral P-256 key certified by
 //! Fulcio, a DSSE envelope over the statement bytes exactly as given, one
 //! Rekor entry (v1 `dsse` 0.0.1 or v2 `hashedrekord` 0.0.2, as the signing

@@ -1,0 +1,20 @@
+//! The integration tests of this crate as one binary (each dependency linked once, not once per
+//! file): every module was a test file of its own. The lint policy for test code is stated here,
+//! once, for all of them.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
+)]
+
+mod binary;
+mod common;
+mod faults;
+mod hashedrekord;
+mod oauth;
+mod reference;
+mod rust_signer;
+mod services;

@@ -101,3 +101,52 @@ fn file_count(manifest: &Manifest) -> usize {
             .len(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use oms_format::{Digest, Envelope, EnvelopeSignature, Resource, Serialization};
+
+    use super::*;
+
+    fn key_bundle(payload: Vec<u8>) -> Vec<u8> {
+        let envelope = Envelope {
+            payload,
+            payload_type: oms_format::PAYLOAD_TYPE.to_owned(),
+            signatures: vec![EnvelopeSignature {
+                sig: vec![1],
+                keyid: None,
+            }],
+        };
+        oms_format::key_bundle_json("hint", &envelope)
+    }
+
+    #[test]
+    fn shards_of_one_file_count_once() {
+        let resource = |name: &str| Resource {
+            name: name.to_owned(),
+            digest: Digest::new("sha256-sharded-4", vec![0; 32]),
+        };
+        let manifest = Manifest::new(
+            "m",
+            Serialization {
+                method: Method::Shards { shard_size: 4 },
+                ..Serialization::default()
+            },
+            vec![resource("a:0:4"), resource("a:4:6"), resource("b:0:1")],
+        )
+        .unwrap();
+        let claims = inspect(&key_bundle(oms_format::statement_bytes(&manifest))).unwrap();
+        assert!(matches!(&claims.signer, SignerClaims::PublicKey { hint: Some(h) } if h == "hint"));
+        let statement = claims.statement.unwrap();
+        assert_eq!(statement.files, 2);
+        assert_eq!(statement.manifest.resources.len(), 3);
+        assert_eq!(statement.predicate_type, PREDICATE_TYPE);
+    }
+
+    #[test]
+    fn an_unreadable_statement_is_part_of_the_answer() {
+        let claims = inspect(&key_bundle(b"{}".to_vec())).unwrap();
+        assert!(claims.statement.is_err());
+        assert!(inspect(b"{}").is_err());
+    }
+}

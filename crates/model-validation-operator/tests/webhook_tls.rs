@@ -72,6 +72,8 @@ struct Running {
 }
 
 async fn start() -> Running {
+    // The operator's main installs the process's provider; a test is its own main.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let tls = generate(&["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
     let resolver = ReloadingResolver::new(Some(
         certified_key(tls.cert_pem.as_bytes(), tls.key_pem.as_bytes(), "test").unwrap(),
@@ -100,19 +102,17 @@ async fn start() -> Running {
 }
 
 fn client_trusting(ca_pem: &str) -> reqwest::Client {
-    // reqwest is built without a crypto provider; the process default is ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // reqwest is built without a crypto provider: it is given the process's own.
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
         roots.add(cert.unwrap()).unwrap();
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let provider = rustls::crypto::CryptoProvider::get_default().unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
     reqwest::Client::builder()
         .tls_backend_preconfigured(config)
         .build()

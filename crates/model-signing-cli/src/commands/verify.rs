@@ -13,6 +13,8 @@ use crate::commands::sigstore;
 use crate::ignore::cli_ignore_paths;
 use crate::output::{self, Status};
 use crate::progress::HashProgress;
+use crate::termination;
+use verifier_contract::Verdict;
 
 pub fn run(method: &VerifyMethod) -> Status {
     let common = method.common();
@@ -43,20 +45,22 @@ pub fn run(method: &VerifyMethod) -> Status {
     });
     match failed_scan.filter(|_| !common.scan.warn_only) {
         Some(msg) => {
-            write_termination_log(common, &crate::termination::failed_line(&msg));
+            write_termination_log(common, |hash| termination::failed(&msg, hash));
             output::failure(output::VERIFY_FAILED, &msg)
         }
         None => {
-            write_termination_log(common, &crate::termination::verdict_line(&result));
+            write_termination_log(common, |hash| termination::verdict(&result, hash));
             report(&result, common.output)
         }
     }
 }
 
-fn write_termination_log(common: &VerifyCommon, verdict: &str) {
+/// Writes the operator's typed verdict (given the hash of this process's arguments).
+fn write_termination_log(common: &VerifyCommon, verdict: impl FnOnce(Option<String>) -> Verdict) {
     if let Some(path) = &common.termination_log {
+        let verdict = verdict(Some(termination::this_process_args_hash()));
         // The verdict file is a convenience for the cluster; the exit status stays the verdict.
-        if let Err(err) = std::fs::write(path, verdict) {
+        if let Err(err) = std::fs::write(path, verdict.to_json()) {
             tracing::warn!("cannot write the verdict to {}: {err}", path.display());
         }
     }

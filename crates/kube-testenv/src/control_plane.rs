@@ -223,12 +223,6 @@ impl TestEnv {
                     user,
                     detail: e.to_string(),
                 })?;
-        // kube's rustls connector asks for the process default provider, which rustls cannot pick
-        // when a workspace build unifies both ring and aws-lc-rs into it.
-        if rustls::crypto::CryptoProvider::get_default().is_none() {
-            // Err: another thread installed one first, which serves as well.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
         Ok(kube::Client::try_from(config)?)
     }
 

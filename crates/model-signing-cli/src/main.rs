@@ -18,6 +18,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // The one rustls crypto provider of the process (for Fulcio, Rekor, the TSA, OIDC and TUF):
+    // aws-lc-rs, the only backend the workspace compiles. Err only if one is already installed.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let argv = argv::rewrite(std::env::args_os().collect());
     if argv::wants_version(&argv) {
         println!("{}", argv::version_text());

@@ -1,59 +1,52 @@
-//! The one-line verdict `verify --termination-log PATH` writes, for Kubernetes to show as the
-//! init container's termination message (the operator reads it into the CR status).
+//! The verdict `verify --termination-log PATH` writes, for Kubernetes to keep as the init
+//! container's termination message: the operator's typed [`Verdict`] (versioned JSON), which
+//! its controller parses. The human line stays on stdout/stderr, for `kubectl logs`.
 
 use model_signing::{Error, VerifiedModel};
+use verifier_contract::{args_hash, Counts, Verdict};
 
-/// Kubernetes keeps at most 4096 bytes of a termination message; stay well below.
-const MAX_VERDICT_BYTES: usize = 1024;
-/// How many file names a mismatch verdict lists before "and N more".
-const MAX_NAMES: usize = 5;
-
-pub const VERIFIED: &str = "Verification succeeded";
-pub const FAILED: &str = "Verification failed";
-
-/// `Verification succeeded`, `Verification failed: config.json changed`, or
-/// `Verification failed: <first line of the error>`.
-pub fn verdict_line(result: &Result<VerifiedModel, Error>) -> String {
-    let line = match result {
-        Ok(_) => VERIFIED.to_owned(),
+/// The verdict for a verification's outcome: a mismatch names the files (changed, added,
+/// missing), any other error gives the first line of its message.
+pub fn verdict(result: &Result<VerifiedModel, Error>, args_hash: Option<String>) -> Verdict {
+    match result {
+        Ok(_) => Verdict::verified(args_hash),
         Err(Error::Mismatch(report)) => {
-            let mut parts: Vec<String> = Vec::new();
-            parts.extend(report.changed.iter().map(|c| format!("{} changed", c.name)));
-            parts.extend(report.added.iter().map(|n| format!("{n} added")));
-            parts.extend(report.missing.iter().map(|n| format!("{n} missing")));
-            let more = parts.len().saturating_sub(MAX_NAMES);
-            parts.truncate(MAX_NAMES);
-            let mut line = format!("{FAILED}: {}", parts.join(", "));
-            if more > 0 {
-                line.push_str(&format!(" and {more} more"));
-            }
-            line
+            let mut reasons: Vec<String> = Vec::new();
+            reasons.extend(report.changed.iter().map(|c| format!("{} changed", c.name)));
+            reasons.extend(report.added.iter().map(|n| format!("{n} added")));
+            reasons.extend(report.missing.iter().map(|n| format!("{n} missing")));
+            let counts = Counts {
+                added: report.added.len(),
+                missing: report.missing.len(),
+                changed: report.changed.len(),
+                ignored: report.ignored.len(),
+            };
+            Verdict::failed(counts, reasons, args_hash)
         }
-        Err(err) => return failed_line(&err.to_string()),
-    };
-    truncate_on_char(line, MAX_VERDICT_BYTES)
-}
-
-/// `Verification failed: <first line of reason>` (e.g. a failed `--scan`).
-pub fn failed_line(reason: &str) -> String {
-    let line = format!("{FAILED}: {}", reason.lines().next().unwrap_or_default());
-    truncate_on_char(line, MAX_VERDICT_BYTES)
-}
-
-fn truncate_on_char(mut s: String, max: usize) -> String {
-    if s.len() > max {
-        let mut cut = max;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
+        Err(err) => failed(&err.to_string(), args_hash),
     }
-    s
+}
+
+/// A failure for another reason (e.g. a failed `--scan`): its first line.
+pub fn failed(reason: &str, args_hash: Option<String>) -> Verdict {
+    let line = reason.lines().next().unwrap_or_default().to_owned();
+    Verdict::failed(Counts::default(), vec![line], args_hash)
+}
+
+/// The hash of the arguments this process was started with (the program name left out), as
+/// the operator computes it from the container it injected.
+pub fn this_process_args_hash() -> String {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    args_hash(&args)
 }
 
 #[cfg(test)]
 mod tests {
     use model_signing::{ChangedResource, Digest, VerificationReport};
+    use verifier_contract::Verdict;
 
     use super::*;
 
@@ -79,41 +72,39 @@ mod tests {
         })))
     }
 
-    #[test]
-    fn mismatch_names_the_files() {
-        assert_eq!(
-            verdict_line(&mismatch(&["config.json"], &[], &[])),
-            "Verification failed: config.json changed"
-        );
-        assert_eq!(
-            verdict_line(&mismatch(&["a"], &["b.py"], &["c"])),
-            "Verification failed: a changed, b.py added, c missing"
-        );
+    fn reasons(result: &Result<VerifiedModel, Error>) -> Vec<String> {
+        let json = verdict(result, None).to_json();
+        Verdict::parse(&json).unwrap().reasons
     }
 
     #[test]
-    fn long_lists_are_cut() {
+    fn mismatch_names_the_files_and_counts_them() {
+        assert_eq!(
+            reasons(&mismatch(&["config.json"], &[], &[])),
+            ["config.json changed"]
+        );
+        let both = verdict(&mismatch(&["a"], &["b.py"], &["c"]), Some("h".into()));
+        assert_eq!(both.reasons, ["a changed", "b.py added", "c missing"]);
+        assert_eq!(
+            (both.counts.changed, both.counts.added, both.counts.missing),
+            (1, 1, 1)
+        );
+        assert_eq!(both.result, verifier_contract::Outcome::Failed);
+        assert_eq!(both.args_hash.as_deref(), Some("h"));
+    }
+
+    #[test]
+    fn long_lists_are_cut_and_counted() {
         let names: Vec<String> = (0..8).map(|i| format!("f{i}")).collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        assert_eq!(
-            verdict_line(&mismatch(&refs, &[], &[])),
-            "Verification failed: f0 changed, f1 changed, f2 changed, f3 changed, f4 changed and 3 more"
-        );
+        let cut = verdict(&mismatch(&refs, &[], &[]), None);
+        assert_eq!(cut.reasons.len(), 5);
+        assert_eq!(cut.counts.changed, 8);
     }
 
     #[test]
     fn other_errors_keep_their_first_line() {
         let err = Err(Error::IgnorePath("x\ny".into()));
-        assert_eq!(
-            verdict_line(&err),
-            "Verification failed: invalid ignore path: x"
-        );
-    }
-
-    #[test]
-    fn truncation_respects_char_boundaries() {
-        let s = truncate_on_char("é".repeat(600), MAX_VERDICT_BYTES);
-        assert!(s.len() <= MAX_VERDICT_BYTES);
-        assert!(s.chars().all(|c| c == 'é'));
+        assert_eq!(reasons(&err), ["invalid ignore path: x"]);
     }
 }

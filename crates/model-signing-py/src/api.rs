@@ -180,11 +180,15 @@ pub(crate) fn read_verified(
         .map(|(name, b)| (name.clone(), b.object.as_bytes()))
         .collect();
     let verified = py.allow_threads(|| {
-        let verified = plan.verify_contents(&contents).map_err(from_core)?;
-        if scan {
-            scan_contents(&contents, scan_allow_unknown)?;
+        if !scan {
+            return plan.verify_contents(&contents).map_err(from_core);
         }
-        Ok::<VerifiedModel, PyErr>(verified)
+        let policy = oms_scan::Policy::default();
+        let scanned = plan
+            .verify_and_scan_contents(&contents, &policy)
+            .map_err(from_core)?;
+        check_scan(&scanned.scan, scan_allow_unknown)?;
+        Ok::<VerifiedModel, PyErr>(scanned.verified)
     })?;
     progress.finish()?;
     let out = PyDict::new(py);
@@ -194,15 +198,9 @@ pub(crate) fn read_verified(
     Ok((out.unbind(), info(py, &verified)?))
 }
 
-/// Scans the verified bytes themselves (not the files again); the error names every file that
-/// is not safe, with its first finding.
-fn scan_contents(contents: &[(String, &[u8])], allow_unknown: bool) -> PyResult<()> {
-    let policy = oms_scan::Policy::default();
-    let files: Vec<oms_scan::FileReport> = contents
-        .par_iter()
-        .map(|(name, bytes)| oms_scan::scan_source(name, bytes, &policy))
-        .collect();
-    let report = oms_scan::ScanReport::new(files, Vec::new());
+/// The scan of the verified bytes themselves (not the files again) as an error naming every
+/// file that is not safe, with its first finding.
+fn check_scan(report: &oms_scan::ScanReport, allow_unknown: bool) -> PyResult<()> {
     let Some(reason) = report.failure(allow_unknown) else {
         return Ok(());
     };

@@ -46,16 +46,8 @@ impl HashingSpec {
 }
 
 pub(crate) fn parse_algorithm(name: &str) -> PyResult<HashAlgorithm> {
-    match name {
-        "sha256" => Ok(HashAlgorithm::Sha256),
-        // The reference's API spells it `blake2`, its manifests `blake2b`.
-        "blake2" | "blake2b" => Ok(HashAlgorithm::Blake2b),
-        "blake3" => Ok(HashAlgorithm::Blake3),
-        other => Err(error(
-            kind::VALUE,
-            format!("Unsupported hashing method {other}"),
-        )),
-    }
+    HashAlgorithm::from_config_name(name)
+        .ok_or_else(|| error(kind::VALUE, format!("Unsupported hashing method {name}")))
 }
 
 /// `signing.Config`'s `use_*_signer` arguments; `method` says which one.
@@ -150,12 +142,7 @@ impl SignerSpec {
     fn sigstore(&self) -> PyResult<Box<dyn Signer>> {
         use model_signing::signers::SigstoreSigner;
         use oms_sigstore::SignOptions;
-        // When signing, use_staging wins over trust_config, like the reference.
-        let trust = match (self.use_staging, &self.trust_config) {
-            (true, _) => TrustSource::Staging,
-            (false, Some(path)) => TrustSource::ClientTrustConfigFile(path.clone()),
-            (false, None) => TrustSource::PublicGood,
-        };
+        let trust = TrustSource::for_signing(self.use_staging, self.trust_config.as_deref());
         let mut opts = SignOptions::new(trust);
         opts.identity_token = self.identity_token.clone();
         opts.use_ambient_credentials = self.use_ambient_credentials;
@@ -209,12 +196,8 @@ impl VerifierSpec {
                     .map_err(from_core)?,
             ),
             "sigstore" => {
-                // When verifying, trust_config wins over use_staging, like the reference.
-                let source = match (&self.trust_config, self.use_staging) {
-                    (Some(path), _) => TrustSource::ClientTrustConfigFile(path.clone()),
-                    (None, true) => TrustSource::Staging,
-                    (None, false) => TrustSource::PublicGood,
-                };
+                let source =
+                    TrustSource::for_verifying(self.trust_config.as_deref(), self.use_staging);
                 let trust = TrustMaterial::load(&source).map_err(from_trust)?;
                 let policy = IdentityPolicy::exact(
                     required(&self.identity, "identity")?,

@@ -34,11 +34,13 @@ pub fn hash_contents<B: AsRef<[u8]> + Sync>(
     method: Method,
     algorithm: HashAlgorithm,
 ) -> Vec<Resource> {
-    // Like the reference, BLAKE3 never shards.
-    let method = match (method, algorithm) {
-        (Method::Shards { .. }, HashAlgorithm::Blake3) => Method::Files,
-        (m, _) => m,
-    };
+    // The method hashing on disk would use (BLAKE3 never shards).
+    let method = oms_hashing::HashOptions {
+        method,
+        algorithm,
+        workers: None,
+    }
+    .effective_method();
     let name = method.algorithm_name(algorithm);
     let units: Vec<(String, &[u8])> = match method {
         Method::Files => files

@@ -24,9 +24,13 @@
 mod config;
 mod contents;
 mod error;
+#[cfg(feature = "sigstore-verify")]
+mod inspect;
 mod limits;
 mod model;
 mod report;
+#[cfg(feature = "scan")]
+mod scan;
 mod sign;
 mod signature_file;
 pub mod signers;
@@ -38,10 +42,14 @@ mod verify;
 pub use config::{HashingConfig, VerifyOptions};
 pub use contents::{hash_contents, verify_contents, verify_signature};
 pub use error::Error;
+#[cfg(feature = "sigstore-verify")]
+pub use inspect::{inspect, SignatureClaims, SignerClaims, StatementClaims};
 pub use model::{ignore_rules, model_name};
 pub use oms_format::{Digest, HashAlgorithm, Manifest, Method, Serialization};
 pub use oms_hashing::{model_relative_path, FileId};
 pub use report::{ChangedResource, IgnoredResource, VerificationReport};
+#[cfg(feature = "scan")]
+pub use scan::ScannedModel;
 pub use sign::{digest_model, sign_model};
 pub use signature_file::{
     open_signature, read_signature, write_signature, OpenedSignature, SignatureLocation,
@@ -60,10 +68,6 @@ pub trait Progress: Sync {
     /// The number of bytes that will be hashed (the model's files, after ignores).
     fn start(&self, _total_bytes: u64) {}
     fn advance(&self, bytes: u64);
-    /// Something that must see every byte hashed (`verify --scan` scans them), if any.
-    fn observer(&self) -> Option<&dyn oms_hashing::HashObserver> {
-        None
-    }
 }
 
 impl<F: Fn(u64) + Sync> Progress for F {

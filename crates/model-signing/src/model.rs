@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use oms_format::Resource;
-use oms_hashing::{HashOptions, IgnoreRules, ModelFile, GIT_DEFAULT_PATHS};
+use oms_hashing::{HashObserver, HashOptions, IgnoreRules, ModelFile, GIT_DEFAULT_PATHS};
 
 use crate::{Error, Progress};
 
@@ -41,15 +41,17 @@ pub fn model_name(model: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Hashes listed files, telling `progress` their total size first.
+/// Hashes listed files, telling `progress` their total size first, and showing every byte
+/// hashed to `observer` if there is one (verify-plus-scan scans them).
 pub(crate) fn hash_listed(
     files: &[ModelFile],
     opts: &HashOptions,
     progress: &dyn Progress,
+    observer: Option<&dyn HashObserver>,
 ) -> Result<Vec<Resource>, Error> {
     progress.start(oms_hashing::total_len(files));
     let advance = |bytes| progress.advance(bytes);
-    Ok(match progress.observer() {
+    Ok(match observer {
         Some(observer) => oms_hashing::hash_files_observed(files, opts, &advance, observer)?,
         None => oms_hashing::hash_files(files, opts, &advance)?,
     })

@@ -50,7 +50,7 @@ fn digest(
             });
         }
     }
-    let resources = hash_listed(&files, &opts, progress)?;
+    let resources = hash_listed(&files, &opts, progress, None)?;
     if signing && resources.is_empty() {
         // Only empty files in shards (allowed): still nothing a verifier could check.
         return Err(Error::EmptyModel {

@@ -2,7 +2,9 @@
 //! operator's verifier). The signature and signer first, then the model's file list against
 //! the signed one (before any file is read), then the contents, hashed from disk
 //! ([`VerificationPlan::verify_on_disk`]) or from bytes the caller read once through
-//! [`oms_hashing::read_listed`] ([`VerificationPlan::verify_contents`]).
+//! [`oms_hashing::read_listed`] ([`VerificationPlan::verify_contents`]). With the cargo feature
+//! `scan`, the same bytes are also scanned (`VerificationPlan::verify_and_scan_on_disk`,
+//! `VerificationPlan::verify_and_scan_contents`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -141,7 +143,16 @@ impl VerificationPlan {
 
     /// Hashes the listed files from disk and compares them with the signed digests.
     pub fn verify_on_disk(self, progress: &dyn Progress) -> Result<VerifiedModel, Error> {
-        let actual = hash_listed(&self.files, &self.hash, progress)?;
+        self.verify_on_disk_observed(progress, None)
+    }
+
+    /// [`VerificationPlan::verify_on_disk`], showing every byte hashed to `observer`.
+    pub(crate) fn verify_on_disk_observed(
+        self,
+        progress: &dyn Progress,
+        observer: Option<&dyn oms_hashing::HashObserver>,
+    ) -> Result<VerifiedModel, Error> {
+        let actual = hash_listed(&self.files, &self.hash, progress, observer)?;
         self.finish(&actual)
     }
 

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use model_validation_operator::crd::ModelValidation;
 use model_validation_operator::metrics::Metrics;
 use model_validation_operator::self_signed::generate;
@@ -38,6 +39,8 @@ fn arg(args: &[String], name: &str, default: &str) -> String {
 }
 
 fn main() -> anyhow::Result<()> {
+    // The process's one crypto provider, as in the operator's main.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let args: Vec<String> = std::env::args().collect();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -109,18 +112,17 @@ fn review_body(i: u64) -> Vec<u8> {
 }
 
 async fn load(port: u16, ca: &str, rate: u64, seconds: u64) -> anyhow::Result<()> {
-    // reqwest is built without a crypto provider; the process default is ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // reqwest is built without a crypto provider: it is given the process's own.
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(&std::fs::read(ca)?) {
         roots.add(cert?)?;
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let provider =
+        rustls::crypto::CryptoProvider::get_default().context("no crypto provider installed")?;
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
     let client = reqwest::Client::builder()
         .tls_backend_preconfigured(config)
         .timeout(Duration::from_secs(5))

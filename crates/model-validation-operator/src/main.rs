@@ -121,6 +121,7 @@ struct RunArgs {
 }
 
 fn main() -> anyhow::Result<()> {
+    install_crypto_provider();
     let cli = Cli::parse();
     match cli.command {
         Command::Crd => {
@@ -143,14 +144,14 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
+/// The one rustls crypto provider of the process, for the kube client and the webhook alike:
+/// aws-lc-rs, the only backend the workspace compiles (the Sigstore crates support no other).
+fn install_crypto_provider() {
+    // Err only if one is installed already, which cannot happen this early in main.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 async fn run(args: RunArgs) -> anyhow::Result<()> {
-    // The kube client's TLS asks rustls for the process default provider, which rustls can only
-    // guess when exactly one backend is compiled in; a build that unifies features with another
-    // crate (aws-lc-rs) would panic at the first connection. The webhook already uses ring.
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Err means another thread installed one first: that one is used, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
     let client = Client::try_default()
         .await
         .context("loading the kube config (KUBECONFIG or in-cluster)")?;

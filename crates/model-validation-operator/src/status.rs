@@ -1,6 +1,7 @@
 //! Verdicts from pod statuses, and the CR status they add up to. Pure: the clock is a parameter.
 
 use k8s_openapi::api::core::v1::{ContainerStateTerminated, ContainerStatus, Pod};
+use verifier_contract::{Outcome, Verdict};
 
 use crate::crd::{ModelValidation, ModelValidationStatus, PodVerdict, StatusCondition};
 use crate::injection::{self, Injection};
@@ -95,11 +96,8 @@ pub fn verdict_from_pod(pod: &Pod, mv: &ModelValidation, settings: &Settings) ->
             .as_ref()
             .map(|t| t.0.to_string())
             .unwrap_or_else(|| created.clone());
-        if t.exit_code == 0 {
-            verdict(VERIFIED, "Verification succeeded".into(), time)
-        } else {
-            verdict(FAILED, failure_reason(t), time)
-        }
+        let (result, reason) = outcome(t);
+        verdict(result, reason, time)
     };
     if let Some(t) = current.and_then(|s| s.terminated.as_ref()) {
         return terminated(t);
@@ -134,6 +132,43 @@ fn is_current_injection(pod: &Pod, mv: &ModelValidation, settings: &Settings) ->
         spec.ephemeral_containers = None;
     }
     matches!(decide(&admitted, Some(mv), settings), Decision::Allow(_))
+}
+
+/// The result and reason of a verifier that terminated: its typed [`Verdict`] when the
+/// termination message holds one (and the exit code agrees with it); else, when the verifier stopped before writing one (Kubernetes then
+/// keeps the end of its log), the exit code, with the last log line as the reason.
+fn outcome(t: &ContainerStateTerminated) -> (&'static str, String) {
+    let message = t.message.as_deref().unwrap_or_default().trim();
+    let Ok(written) = Verdict::parse(message) else {
+        return if t.exit_code == 0 {
+            (VERIFIED, "Verification succeeded".into())
+        } else {
+            (FAILED, failure_reason(t))
+        };
+    };
+    match (written.result, t.exit_code) {
+        (Outcome::Verified, 0) => (VERIFIED, "Verification succeeded".into()),
+        (Outcome::Verified, code) => (
+            FAILED,
+            format!("the verifier wrote a verified verdict but exited with code {code}"),
+        ),
+        (Outcome::Failed, code) => (FAILED, verdict_reason(&written, code)),
+    }
+}
+
+/// A failed verdict's reasons on one line, with how many differences it did not list.
+fn verdict_reason(verdict: &Verdict, exit_code: i32) -> String {
+    if verdict.reasons.is_empty() {
+        return format!("the verifier exited with code {exit_code}");
+    }
+    let counts = verdict.counts;
+    let differences = counts.added + counts.missing + counts.changed;
+    let mut reason = verdict.reasons.join(", ");
+    let more = differences.saturating_sub(verdict.reasons.len());
+    if more > 0 {
+        reason.push_str(&format!(" and {more} more"));
+    }
+    reason.chars().take(MAX_REASON_CHARS).collect()
 }
 
 /// The reason a failed verifier gave: its one-line termination message without the
@@ -306,4 +341,63 @@ pub fn new_final_verdicts<'a>(
         .filter(|v| v.result == VERIFIED || v.result == FAILED || v.result == STALE)
         .filter(|v| !seen(v))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use verifier_contract::Counts;
+
+    use super::*;
+
+    fn terminated(exit_code: i32, message: &str) -> ContainerStateTerminated {
+        ContainerStateTerminated {
+            exit_code,
+            message: Some(message.to_owned()),
+            ..ContainerStateTerminated::default()
+        }
+    }
+
+    /// The controller reads the verifier's typed verdict, not its English: a verdict whose
+    /// reasons say "succeeded" is still a failure, the reasons list what differed, and a
+    /// verified verdict needs exit code 0.
+    #[test]
+    fn a_typed_verdict_decides_with_the_exit_code() {
+        let failed = Verdict::failed(
+            Counts {
+                changed: 7,
+                ..Counts::default()
+            },
+            vec!["Verification succeeded".into(), "b changed".into()],
+            Some("hash".into()),
+        );
+        assert_eq!(
+            outcome(&terminated(1, &failed.to_json())),
+            (
+                FAILED,
+                "Verification succeeded, b changed and 5 more".to_owned()
+            )
+        );
+        assert_eq!(outcome(&terminated(0, &failed.to_json())).0, FAILED);
+        let verified = Verdict::verified(None).to_json();
+        assert_eq!(
+            outcome(&terminated(0, &verified)),
+            (VERIFIED, "Verification succeeded".to_owned())
+        );
+        assert_eq!(
+            outcome(&terminated(2, &verified)),
+            (
+                FAILED,
+                "the verifier wrote a verified verdict but exited with code 2".to_owned()
+            )
+        );
+    }
+
+    /// A verifier that stopped before writing its verdict: Kubernetes keeps the end of its log.
+    #[test]
+    fn without_a_verdict_the_exit_code_and_the_last_log_line_decide() {
+        assert_eq!(
+            outcome(&terminated(2, "error: unexpected argument '--x'\n")),
+            (FAILED, "error: unexpected argument '--x'".to_owned())
+        );
+    }
 }

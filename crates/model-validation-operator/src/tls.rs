@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use rustls::crypto::ring::sign::any_supported_type;
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
@@ -34,6 +34,19 @@ pub enum TlsError {
     NoClientRoots { path: PathBuf },
     #[error("the webhook's client CA certificates cannot verify clients: {detail}")]
     ClientRoots { detail: String },
+    #[error(
+        "no rustls crypto provider is installed: expected the binary's main to install \
+         aws-lc-rs before any TLS is configured"
+    )]
+    NoCryptoProvider,
+}
+
+/// The process's crypto provider, which the binary's `main` installs once (a library never
+/// installs one: the workspace compiles aws-lc-rs only, see `crypto_provider` in main.rs).
+fn provider() -> Result<Arc<CryptoProvider>, TlsError> {
+    CryptoProvider::get_default()
+        .cloned()
+        .ok_or(TlsError::NoCryptoProvider)
 }
 
 /// A certificate chain and key parsed from PEM; `what` names their origin in errors.
@@ -55,10 +68,13 @@ pub fn certified_key(
         });
     }
     let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(pem)?;
-    let signing_key = any_supported_type(&key).map_err(|source| TlsError::Key {
-        what: what.to_owned(),
-        source,
-    })?;
+    let signing_key = provider()?
+        .key_provider
+        .load_private_key(key)
+        .map_err(|source| TlsError::Key {
+            what: what.to_owned(),
+            source,
+        })?;
     Ok(CertifiedKey::new(chain, signing_key))
 }
 
@@ -93,7 +109,7 @@ impl ResolvesServerCert for ReloadingResolver {
     }
 }
 
-/// TLS 1.2/1.3 with the ring provider, HTTP/1.1 only (the API server speaks HTTP/1.1 or 2 to
+/// TLS 1.2/1.3 with the process's provider, HTTP/1.1 only (the API server speaks HTTP/1.1 or 2 to
 /// webhooks; HTTP/2 is left out, like controller-runtime does by default after CVE-2023-44487).
 ///
 /// With `client_roots`, a client must present a certificate issued by one of them, or the
@@ -104,7 +120,7 @@ pub fn server_config(
     resolver: Arc<ReloadingResolver>,
     client_roots: Option<rustls::RootCertStore>,
 ) -> Result<Arc<ServerConfig>, TlsError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = provider()?;
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()?;
     let builder = match client_roots {

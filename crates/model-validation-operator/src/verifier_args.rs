@@ -1,14 +1,8 @@
-//! The verifier's argument vector, in the `model_signing` CLI's own (hyphenated) syntax:
-//!
-//! ```text
-//! verify sigstore    --signature=<sig> --identity <id> --identity-provider <issuer> [--trust-config <f>] [ignore flags] <model>
-//! verify key         --signature=<sig> --public-key <pub>                          [--trust-config <f>] [ignore flags] <model>
-//! verify certificate --signature=<sig> --certificate-chain <ca>                    [--trust-config <f>] [ignore flags] <model>
-//! ```
-//!
-//! followed (before `<model>`) by the scan flags when the CR asks for a scan (`--scan`, then
-//! `--scan-warn-only` for `Warn`, `--scan-allow-unknown`), `--termination-log /dev/termination-log`
-//! and, for Sigstore, `--offline`.
+//! The verifier's arguments: the CR's method, model and options as a
+//! [`verifier_contract::VerifierArgs`], the struct the `model_signing` CLI's parser shares its
+//! flag names with; [`VerifierArgs::to_argv`] renders the CLI's own (hyphenated) syntax.
+
+use verifier_contract::{Scan, SigstoreIdentity, VerifierArgs, VerifierMethod};
 
 use crate::crd::{Method, ModelSpec, ScanMode, SigstoreConfig};
 use crate::policy::ModelOptions;
@@ -32,6 +26,7 @@ impl ResolvedMethod<'_> {
     }
 }
 
+/// The verifier's argument vector: [`verifier_args`] rendered by the shared contract.
 pub fn build(
     method: &ResolvedMethod<'_>,
     model: &ModelSpec,
@@ -39,86 +34,49 @@ pub fn build(
     options: &ModelOptions,
     offline: bool,
 ) -> Vec<String> {
-    let mut args: Vec<String> = vec!["verify".into()];
-    let signature = format!("--signature={}", model.signature_path);
-    match method {
-        ResolvedMethod::Sigstore(c) => {
-            args.extend(["sigstore".into(), signature]);
-            push_pair(&mut args, "--identity", c.certificate_identity.as_deref());
-            push_pair(&mut args, "--identity-regexp", c.identity_regexp.as_deref());
-            push_pair(
-                &mut args,
-                "--identity-provider",
-                c.certificate_oidc_issuer.as_deref(),
-            );
-            push_pair(
-                &mut args,
-                "--identity-provider-regexp",
-                c.issuer_regexp.as_deref(),
-            );
-            push_pair(
-                &mut args,
-                "--github-workflow-repository",
-                c.github_workflow_repository.as_deref(),
-            );
-            push_pair(
-                &mut args,
-                "--github-workflow-ref",
-                c.github_workflow_ref.as_deref(),
-            );
-        }
-        ResolvedMethod::Key(path) => {
-            args.extend(["key".into(), signature, "--public-key".into(), path.clone()]);
-        }
-        ResolvedMethod::Certificate(path) => {
-            args.extend([
-                "certificate".into(),
-                signature,
-                "--certificate-chain".into(),
-                path.clone(),
-            ]);
-        }
-    }
-    // The CLI takes --trust-config on the Sigstore method only; the Go operator appended it to
-    // every method, where it means nothing, so it is dropped there.
-    if matches!(method, ResolvedMethod::Sigstore(_)) {
-        push_pair(&mut args, "--trust-config", trust_config);
-    }
-    for p in &options.ignore_paths {
-        args.extend(["--ignore-paths".into(), p.clone()]);
-    }
-    match options.ignore_git_paths {
-        Some(true) => args.push("--ignore-git-paths".into()),
-        Some(false) => args.push("--no-ignore-git-paths".into()),
-        None => {}
-    }
-    match options.ignore_unsigned_files {
-        Some(true) => args.push("--ignore-unsigned-files".into()),
-        Some(false) => args.push("--no-ignore-unsigned-files".into()),
-        None => {}
-    }
-    if options.allow_symlinks {
-        args.push("--allow-symlinks".into());
-    }
-    if options.scan != ScanMode::Off {
-        args.push("--scan".into());
-        if options.scan == ScanMode::Warn {
-            args.push("--scan-warn-only".into());
-        }
-        if options.scan_allow_unknown {
-            args.push("--scan-allow-unknown".into());
-        }
-    }
-    args.extend(["--termination-log".into(), TERMINATION_LOG.into()]);
-    if offline && matches!(method, ResolvedMethod::Sigstore(_)) {
-        args.push("--offline".into());
-    }
-    args.push(model.path.clone());
-    args
+    verifier_args(method, model, trust_config, options, offline).to_argv()
 }
 
-fn push_pair(args: &mut Vec<String>, flag: &str, value: Option<&str>) {
-    if let Some(v) = value {
-        args.extend([flag.to_owned(), v.to_owned()]);
+/// What the verifier is asked to do, as the typed struct the CLI's parser shares.
+pub fn verifier_args(
+    method: &ResolvedMethod<'_>,
+    model: &ModelSpec,
+    trust_config: Option<&str>,
+    options: &ModelOptions,
+    offline: bool,
+) -> VerifierArgs {
+    let method = match method {
+        // The CLI takes --trust-config on the Sigstore method only; the Go operator appended it
+        // to every method, where it means nothing, so it is dropped there.
+        ResolvedMethod::Sigstore(c) => VerifierMethod::Sigstore(SigstoreIdentity {
+            identity: c.certificate_identity.clone(),
+            identity_regexp: c.identity_regexp.clone(),
+            identity_provider: c.certificate_oidc_issuer.clone(),
+            identity_provider_regexp: c.issuer_regexp.clone(),
+            github_workflow_repository: c.github_workflow_repository.clone(),
+            github_workflow_ref: c.github_workflow_ref.clone(),
+            trust_config: trust_config.map(str::to_owned),
+            offline,
+        }),
+        ResolvedMethod::Key(path) => VerifierMethod::Key {
+            public_key: path.clone(),
+        },
+        ResolvedMethod::Certificate(path) => VerifierMethod::Certificate {
+            certificate_chain: path.clone(),
+        },
+    };
+    VerifierArgs {
+        method,
+        signature: model.signature_path.clone(),
+        model: model.path.clone(),
+        ignore_paths: options.ignore_paths.clone(),
+        ignore_git_paths: options.ignore_git_paths,
+        ignore_unsigned_files: options.ignore_unsigned_files,
+        allow_symlinks: options.allow_symlinks,
+        scan: (options.scan != ScanMode::Off).then_some(Scan {
+            warn_only: options.scan == ScanMode::Warn,
+            allow_unknown: options.scan_allow_unknown,
+        }),
+        termination_log: Some(TERMINATION_LOG.to_owned()),
     }
 }

@@ -27,13 +27,18 @@ impl HashAlgorithm {
         }
     }
 
-    /// Parses a wire name; `blake2` (the reference's config name) is accepted as `blake2b`.
+    /// Parses a name as a statement writes it (`hash_type`): only the exact wire names, so
+    /// `SHA256` or the configuration name `blake2` never verify (they do not in the reference).
     pub fn from_wire_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.wire_name() == name)
+    }
+
+    /// Parses a name a user gives in a hashing configuration: the wire names, and `blake2`,
+    /// the reference's `hashing.Config` name for BLAKE2b. Never for reading a statement.
+    pub fn from_config_name(name: &str) -> Option<Self> {
         match name {
-            "sha256" => Some(Self::Sha256),
-            "blake2b" | "blake2" => Some(Self::Blake2b),
-            "blake3" => Some(Self::Blake3),
-            _ => None,
+            "blake2" => Some(Self::Blake2b),
+            other => Self::from_wire_name(other),
         }
     }
 
@@ -391,6 +396,24 @@ mod tests {
         ] {
             assert!(validate_resource_path(bad).is_err(), "{bad}");
         }
+    }
+
+    /// A statement is read with the wire names only; a configuration also takes the
+    /// reference's `blake2`.
+    #[test]
+    fn wire_names_and_config_names() {
+        for h in HashAlgorithm::ALL {
+            assert_eq!(HashAlgorithm::from_wire_name(h.wire_name()), Some(h));
+            assert_eq!(HashAlgorithm::from_config_name(h.wire_name()), Some(h));
+        }
+        for name in ["blake2", "SHA256", "Blake3", "md5", ""] {
+            assert_eq!(HashAlgorithm::from_wire_name(name), None, "{name}");
+        }
+        assert_eq!(
+            HashAlgorithm::from_config_name("blake2"),
+            Some(HashAlgorithm::Blake2b)
+        );
+        assert_eq!(HashAlgorithm::from_config_name("SHA256"), None);
     }
 
     #[test]

@@ -25,6 +25,28 @@ pub enum TrustSource {
     ClientTrustConfigFile(PathBuf),
 }
 
+impl TrustSource {
+    /// The trust source for signing: `use_staging` wins over a trust config, as in the
+    /// reference (`--use_staging` picks the staging services whatever else is given).
+    pub fn for_signing(use_staging: bool, trust_config: Option<&Path>) -> Self {
+        match (use_staging, trust_config) {
+            (true, _) => Self::Staging,
+            (false, Some(path)) => Self::ClientTrustConfigFile(path.to_path_buf()),
+            (false, None) => Self::PublicGood,
+        }
+    }
+
+    /// The trust source for verifying: a trust config wins over `use_staging`, as in the
+    /// reference (the opposite of [`TrustSource::for_signing`]).
+    pub fn for_verifying(trust_config: Option<&Path>, use_staging: bool) -> Self {
+        match (trust_config, use_staging) {
+            (Some(path), _) => Self::ClientTrustConfigFile(path.to_path_buf()),
+            (None, true) => Self::Staging,
+            (None, false) => Self::PublicGood,
+        }
+    }
+}
+
 /// Media type of a ClientTrustConfig document.
 pub const CLIENT_TRUST_CONFIG_MEDIA_TYPE: &str =
     "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json";
@@ -260,6 +282,28 @@ fn signing_config(value: Value, origin: &str, field: &str) -> Result<SigningConf
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Signing and verifying disagree on purpose when both flags are given, like the reference.
+    #[test]
+    fn trust_source_precedence() {
+        let config = Path::new("trust.json");
+        let file = TrustSource::ClientTrustConfigFile(config.to_path_buf());
+        assert_eq!(
+            TrustSource::for_signing(true, Some(config)),
+            TrustSource::Staging
+        );
+        assert_eq!(TrustSource::for_signing(false, Some(config)), file);
+        assert_eq!(
+            TrustSource::for_signing(false, None),
+            TrustSource::PublicGood
+        );
+        assert_eq!(TrustSource::for_verifying(Some(config), true), file);
+        assert_eq!(TrustSource::for_verifying(None, true), TrustSource::Staging);
+        assert_eq!(
+            TrustSource::for_verifying(None, false),
+            TrustSource::PublicGood
+        );
+    }
 
     #[test]
     fn snake_to_camel() {

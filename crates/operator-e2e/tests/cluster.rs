@@ -494,9 +494,12 @@ async fn a_signed_pickle_payload_is_refused_when_the_cr_enforces_the_scan() {
         "Enforce refuses it: {}",
         runs[0].output
     );
+    // The verifier's typed verdict, as the controller reads it.
+    let written = verifier_contract::Verdict::parse(&runs[0].termination_message).unwrap();
+    assert_eq!(written.result, verifier_contract::Outcome::Failed);
     assert_eq!(
-        runs[0].termination_message,
-        "Verification failed: the model failed the scan: 1 dangerous and 0 unknown file(s)"
+        written.reasons,
+        ["the model failed the scan: 1 dangerous and 0 unknown file(s)"]
     );
     let status = wait_status(&enforced, "enforced", "failedPods == 1", |s| {
         s.failed_pods == 1

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use verifier_contract::flags;
 
 /// The model and which of its files take part (every sign, verify and digest command).
 #[derive(Debug, Args, PartialEq)]
@@ -13,19 +14,19 @@ pub struct ModelArgs {
 
     /// Paths to leave out, relative to the current directory (repeatable). Paths outside the
     /// model are dropped.
-    #[arg(long = "ignore-paths", value_name = "IGNORE_PATHS")]
+    #[arg(long = flags::IGNORE_PATHS, value_name = "IGNORE_PATHS")]
     pub ignore_paths: Vec<PathBuf>,
 
     /// Ignore the top-level git files (.git, .gitattributes, .github, .gitignore) [default].
-    #[arg(long = "ignore-git-paths", overrides_with = "no_ignore_git_paths")]
+    #[arg(long = flags::IGNORE_GIT_PATHS, overrides_with = "no_ignore_git_paths")]
     pub ignore_git_paths: bool,
 
     /// Include the git files in the signature.
-    #[arg(long = "no-ignore-git-paths", overrides_with = "ignore_git_paths")]
+    #[arg(long = flags::NO_IGNORE_GIT_PATHS, overrides_with = "ignore_git_paths")]
     pub no_ignore_git_paths: bool,
 
     /// Allow symbolic links to files (their targets' contents are hashed).
-    #[arg(long = "allow-symlinks")]
+    #[arg(long = flags::ALLOW_SYMLINKS)]
     pub allow_symlinks: bool,
 }
 

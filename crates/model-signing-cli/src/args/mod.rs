@@ -76,7 +76,11 @@ pub enum Command {
     /// Checks that a model matches its signature (a Sigstore bundle) and that the signature
     /// was made by the expected signer. The PKI method is a subcommand; without one,
     /// `sigstore` is assumed.
-    #[command(subcommand_value_name = "PKI_METHOD", arg_required_else_help = true)]
+    #[command(
+        name = verifier_contract::flags::VERIFY,
+        subcommand_value_name = "PKI_METHOD",
+        arg_required_else_help = true
+    )]
     Verify {
         #[command(subcommand)]
         method: VerifyMethod,
@@ -96,3 +100,5 @@ pub enum Command {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod verifier_contract_tests;

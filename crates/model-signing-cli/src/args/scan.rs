@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use verifier_contract::flags;
 
 use super::common::{ModelArgs, OutputFormat};
 
@@ -29,11 +30,11 @@ pub struct ScanArgs {
 pub struct ScanGateArgs {
     /// Scan the model for code disguised as weights (pickle imports, unsafe headers) and fail
     /// if anything is dangerous or unknown.
-    #[arg(long = "scan")]
+    #[arg(long = flags::SCAN)]
     pub scan: bool,
 
     /// With --scan: accept files whose verdict is unknown (never dangerous ones).
-    #[arg(long = "scan-allow-unknown", requires = "scan")]
+    #[arg(long = flags::SCAN_ALLOW_UNKNOWN, requires = "scan")]
     pub allow_unknown: bool,
 
     /// With --scan: extra allowed imports, a file of `module.name` lines.
@@ -42,6 +43,6 @@ pub struct ScanGateArgs {
 
     /// With --scan: print what the scan found as a warning instead of failing (the signature
     /// check still decides the outcome). Not accepted by `sign`.
-    #[arg(long = "scan-warn-only", requires = "scan")]
+    #[arg(long = flags::SCAN_WARN_ONLY, requires = "scan")]
     pub warn_only: bool,
 }

@@ -1,18 +1,12 @@
 //! `model_signing inspect SIGNATURE`: what a signature claims, for people. Nothing is verified
-//! and the output says so first.
+//! and the output says so first. The claims come from [`model_signing::inspect`]; this module
+//! only renders them.
 
-use std::collections::BTreeSet;
 use std::fmt::Display;
 
-use model_signing::escape_controls;
-use oms_format::bundle::{parse_bundle, Bundle, VerificationMaterial};
-use oms_format::manifest::parse_shard_name;
-use oms_format::statement::{
-    parse_statement, SignedStatement, LEGACY_PREDICATE_TYPE, PREDICATE_TYPE,
-};
-use oms_format::{Manifest, Method};
-use oms_keys::certificate::fingerprint_sha256;
-use oms_sigstore::{inspect_bundle, BundleInfo, CertificateClaims};
+use model_signing::{escape_controls, SignatureClaims, SignerClaims, StatementClaims};
+use oms_format::Method;
+use oms_sigstore::{BundleInfo, CertificateClaims, SigstoreError};
 
 use crate::args::InspectArgs;
 use crate::output::{self, Status};
@@ -49,15 +43,20 @@ pub fn run(args: &InspectArgs) -> Status {
 
 /// The description's lines (everything after the banner and the file name).
 pub fn describe(bytes: &[u8]) -> Result<Vec<String>, String> {
-    let bundle = parse_bundle(bytes).map_err(|e| e.to_string())?;
+    let claims = model_signing::inspect(bytes).map_err(|e| e.to_string())?;
+    Ok(render(&claims))
+}
+
+/// The claims as `label  value` lines.
+fn render(claims: &SignatureClaims) -> Vec<String> {
     let mut lines = Vec::new();
-    line(&mut lines, "Bundle:", &bundle.media_type);
-    describe_signer(&mut lines, &bundle, bytes);
-    match parse_statement(&bundle.envelope.payload) {
-        Ok(statement) => describe_statement(&mut lines, &statement),
+    line(&mut lines, "Bundle:", &claims.media_type);
+    render_signer(&mut lines, &claims.signer);
+    match &claims.statement {
+        Ok(statement) => render_statement(&mut lines, statement),
         Err(err) => line(&mut lines, "Payload:", format!("unreadable: {err}")),
     }
-    Ok(lines)
+    lines
 }
 
 /// One `label  value` line; the value may come from the bundle, so controls are escaped.
@@ -66,9 +65,9 @@ fn line(lines: &mut Vec<String>, label: &str, value: impl Display) {
     lines.push(format!("{label:<18}{}", escape_controls(&value)));
 }
 
-fn describe_signer(lines: &mut Vec<String>, bundle: &Bundle, bytes: &[u8]) {
-    match &bundle.verification_material {
-        VerificationMaterial::PublicKey { hint } => {
+fn render_signer(lines: &mut Vec<String>, signer: &SignerClaims) {
+    match signer {
+        SignerClaims::PublicKey { hint } => {
             line(
                 lines,
                 "Method:",
@@ -77,52 +76,51 @@ fn describe_signer(lines: &mut Vec<String>, bundle: &Bundle, bytes: &[u8]) {
             let hint = hint.as_deref().unwrap_or("(none: older bundle format)");
             line(lines, "Public key hint:", hint);
         }
-        VerificationMaterial::X509CertificateChain(chain) => {
+        SignerClaims::CertificateChain {
+            leaf_sha256,
+            length,
+            certificate,
+        } => {
             line(
                 lines,
                 "Method:",
                 "certificate (verify with `model_signing verify certificate`)",
             );
-            if let Some(leaf) = chain.first() {
-                line(
-                    lines,
-                    "Leaf certificate:",
-                    format!("sha256 {}", fingerprint_sha256(leaf)),
-                );
+            if let Some(leaf) = leaf_sha256 {
+                line(lines, "Leaf certificate:", format!("sha256 {leaf}"));
             }
-            line(lines, "Chain length:", chain.len());
-            describe_certificate(lines, bytes);
+            line(lines, "Chain length:", length);
+            render_certificate(lines, certificate);
         }
-        VerificationMaterial::Certificate(leaf) => {
+        SignerClaims::Certificate {
+            leaf_sha256,
+            certificate,
+        } => {
             line(
                 lines,
                 "Method:",
                 "sigstore (verify with `model_signing verify sigstore`)",
             );
-            line(
-                lines,
-                "Leaf certificate:",
-                format!("sha256 {}", fingerprint_sha256(leaf)),
-            );
-            describe_certificate(lines, bytes);
+            line(lines, "Leaf certificate:", format!("sha256 {leaf_sha256}"));
+            render_certificate(lines, certificate);
         }
     }
 }
 
 /// Leaf claims and log entries, from the lenient Sigstore reader.
-fn describe_certificate(lines: &mut Vec<String>, bytes: &[u8]) {
-    match inspect_bundle(bytes) {
+fn render_certificate(lines: &mut Vec<String>, certificate: &Result<BundleInfo, SigstoreError>) {
+    match certificate {
         Ok(info) => {
             if let Some(claims) = &info.certificate {
-                describe_claims(lines, claims);
+                render_claims(lines, claims);
             }
-            describe_log(lines, &info);
+            render_log(lines, info);
         }
         Err(err) => line(lines, "Certificate:", format!("unreadable: {err}")),
     }
 }
 
-fn describe_claims(lines: &mut Vec<String>, claims: &CertificateClaims) {
+fn render_claims(lines: &mut Vec<String>, claims: &CertificateClaims) {
     if !claims.sans.is_empty() {
         line(lines, "Identity:", claims.sans.join(", "));
     }
@@ -154,7 +152,7 @@ fn describe_claims(lines: &mut Vec<String>, claims: &CertificateClaims) {
     );
 }
 
-fn describe_log(lines: &mut Vec<String>, info: &BundleInfo) {
+fn render_log(lines: &mut Vec<String>, info: &BundleInfo) {
     for entry in &info.tlog_entries {
         let time = match entry.integrated_time {
             Some(seconds) if seconds > 0 => format!(", integrated {}", utc_text(seconds)),
@@ -174,14 +172,9 @@ fn describe_log(lines: &mut Vec<String>, info: &BundleInfo) {
     }
 }
 
-fn describe_statement(lines: &mut Vec<String>, statement: &SignedStatement) {
+fn render_statement(lines: &mut Vec<String>, statement: &StatementClaims) {
     let manifest = &statement.manifest;
-    let predicate = if statement.legacy {
-        LEGACY_PREDICATE_TYPE
-    } else {
-        PREDICATE_TYPE
-    };
-    line(lines, "Predicate:", predicate);
+    line(lines, "Predicate:", statement.predicate_type);
     line(lines, "Model name:", &manifest.model_name);
     let serialization = &manifest.serialization;
     let method = match serialization.method {
@@ -201,27 +194,11 @@ fn describe_statement(lines: &mut Vec<String>, statement: &SignedStatement) {
     line(
         lines,
         "Root digest:",
-        output::root_digest_line(&statement.subject_digest),
+        output::root_digest_line(&statement.root_digest),
     );
-    line(lines, "Files:", file_count(manifest));
+    line(lines, "Files:", statement.files);
     if matches!(serialization.method, Method::Shards { .. }) {
         line(lines, "Shards:", manifest.resources.len());
-    }
-}
-
-/// Files the signature covers (shards of one file count once).
-fn file_count(manifest: &Manifest) -> usize {
-    match manifest.serialization.method {
-        Method::Files => manifest.resources.len(),
-        Method::Shards { .. } => manifest
-            .resources
-            .iter()
-            .map(|r| match parse_shard_name(&r.name) {
-                Ok((path, _, _)) => path,
-                Err(_) => r.name.as_str(),
-            })
-            .collect::<BTreeSet<_>>()
-            .len(),
     }
 }
 
@@ -298,7 +275,7 @@ mod tests {
     /// supplies is printed with its control characters escaped.
     #[test]
     fn hostile_strings_are_escaped() {
-        use oms_format::{Digest, Envelope, EnvelopeSignature, Resource, Serialization};
+        use oms_format::{Digest, Envelope, EnvelopeSignature, Manifest, Resource, Serialization};
         let manifest = Manifest::new(
             "m\x1b[1A\x1b[2K\rVerified!",
             Serialization {

@@ -11,12 +11,7 @@ use oms_sigstore::{
 use crate::args::{SignSigstoreArgs, VerifySigstoreArgs};
 
 pub fn signer(args: &SignSigstoreArgs) -> Result<Box<dyn Signer>, Error> {
-    // When signing, --use-staging wins over --trust-config, like the reference.
-    let trust = match (args.use_staging, &args.trust_config) {
-        (true, _) => TrustSource::Staging,
-        (false, Some(path)) => TrustSource::ClientTrustConfigFile(path.clone()),
-        (false, None) => TrustSource::PublicGood,
-    };
+    let trust = TrustSource::for_signing(args.use_staging, args.trust_config.as_deref());
     let mut opts = SignOptions::new(trust);
     opts.identity_token = args.identity_token.clone();
     opts.use_ambient_credentials = args.use_ambient_credentials;
@@ -28,14 +23,9 @@ pub fn signer(args: &SignSigstoreArgs) -> Result<Box<dyn Signer>, Error> {
 }
 
 pub fn verifier(args: &VerifySigstoreArgs) -> Result<Box<dyn BundleVerifier>, Error> {
-    // --trust-config wins over --use-staging on verify, like the reference. The public-good
-    // and staging roots are embedded; online, TUF refreshes them (cached), and an unreachable
-    // repository falls back to the cache, then to the embedded root.
-    let source = match (&args.trust_config, args.use_staging) {
-        (Some(path), _) => TrustSource::ClientTrustConfigFile(path.clone()),
-        (None, true) => TrustSource::Staging,
-        (None, false) => TrustSource::PublicGood,
-    };
+    // The public-good and staging roots are embedded; online, TUF refreshes them (cached), and
+    // an unreachable repository falls back to the cache, then to the embedded root.
+    let source = TrustSource::for_verifying(args.trust_config.as_deref(), args.use_staging);
     let refresh = if args.offline {
         TrustRefresh::CacheOnly
     } else {

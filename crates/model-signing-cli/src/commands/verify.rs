@@ -4,100 +4,80 @@ use std::io::Write;
 
 use model_signing::verifiers::{CertificateVerifier, KeyVerifier};
 use model_signing::{
-    verify_model, BundleVerifier, Error, Progress, VerificationReport, VerifiedModel, VerifyOptions,
+    BundleVerifier, Error, Progress, VerificationReport, VerifiedModel, VerifyOptions,
 };
-use oms_scan::{CaptureSet, ScanReport};
+use oms_scan::{Policy, ScanReport};
 
 use crate::args::{OutputFormat, VerifyCommon, VerifyMethod};
 use crate::commands::sigstore;
 use crate::ignore::cli_ignore_paths;
 use crate::output::{self, Status};
 use crate::progress::HashProgress;
+use crate::termination;
+use verifier_contract::Verdict;
 
 pub fn run(method: &VerifyMethod) -> Status {
     let common = method.common();
-    if common.scan.scan {
-        return run_scanning(method);
-    }
-    let progress = HashProgress::on_terminal();
-    let result = execute(method, &progress);
-    progress.finish();
-    write_termination_log(common, &crate::termination::verdict_line(&result));
-    report(&result, common.output)
-}
-
-fn write_termination_log(common: &VerifyCommon, verdict: &str) {
-    if let Some(path) = &common.termination_log {
-        // The verdict file is a convenience for the cluster; the exit status stays the verdict.
-        if let Err(err) = std::fs::write(path, verdict) {
-            tracing::warn!("cannot write the verdict to {}: {err}", path.display());
+    let policy = if common.scan.scan {
+        match super::scan::policy_or_usage(common.scan.allow_list.as_deref()) {
+            Ok(p) => Some(p),
+            Err(status) => return status,
         }
-    }
-}
-
-/// Progress that also hands every hashed byte to the scanner's capture.
-struct Scanning<'a> {
-    progress: &'a HashProgress,
-    captures: &'a CaptureSet,
-}
-
-impl Progress for Scanning<'_> {
-    fn start(&self, total_bytes: u64) {
-        self.progress.start(total_bytes);
-    }
-    fn advance(&self, bytes: u64) {
-        self.progress.advance(bytes);
-    }
-    fn observer(&self) -> Option<&dyn oms_hashing::HashObserver> {
-        Some(self.captures)
-    }
-}
-
-/// `verify --scan`: the scan reads the bytes captured while hashing (no second read, no
-/// window between the check and the scan). The model must verify first, then pass the scan.
-fn run_scanning(method: &VerifyMethod) -> Status {
-    let common = method.common();
-    let policy = match super::scan::policy_or_usage(common.scan.allow_list.as_deref()) {
-        Ok(p) => p,
-        Err(status) => return status,
-    };
-    let progress = HashProgress::on_terminal();
-    let captures = CaptureSet::new();
-    let result = execute(
-        method,
-        &Scanning {
-            progress: &progress,
-            captures: &captures,
-        },
-    );
-    progress.finish();
-    // A model that does not verify is reported as such; only a verified one is judged by its scan.
-    let failed_scan = if result.is_ok() {
-        let scan = ScanReport::new(captures.scan_all(&policy), policy.user_entries());
-        super::scan::gate(&scan, &common.scan).err().inspect(|msg| {
-            if common.scan.warn_only {
-                eprintln!("WARNING: {msg}");
-            }
-            let _ =
-                super::scan::write_text(&mut std::io::stderr(), &scan, common.scan.allow_unknown);
-        })
     } else {
         None
     };
+    let progress = HashProgress::on_terminal();
+    let outcome = execute_scanning(method, &progress, policy.as_ref());
+    progress.finish();
+    let (result, scan) = match outcome {
+        Ok((verified, scan)) => (Ok(verified), scan),
+        Err(err) => (Err(err), None),
+    };
+    // A model that does not verify is reported as such; only a verified one is judged by its
+    // scan (`verify --scan`: the scan read the bytes hashed, no second read).
+    let failed_scan = scan.and_then(|scan| {
+        let msg = super::scan::gate(&scan, &common.scan).err()?;
+        if common.scan.warn_only {
+            eprintln!("WARNING: {msg}");
+        }
+        let _ = super::scan::write_text(&mut std::io::stderr(), &scan, common.scan.allow_unknown);
+        Some(msg)
+    });
     match failed_scan.filter(|_| !common.scan.warn_only) {
         Some(msg) => {
-            write_termination_log(common, &crate::termination::failed_line(&msg));
+            write_termination_log(common, |hash| termination::failed(&msg, hash));
             output::failure(output::VERIFY_FAILED, &msg)
         }
         None => {
-            write_termination_log(common, &crate::termination::verdict_line(&result));
+            write_termination_log(common, |hash| termination::verdict(&result, hash));
             report(&result, common.output)
+        }
+    }
+}
+
+/// Writes the operator's typed verdict (given the hash of this process's arguments).
+fn write_termination_log(common: &VerifyCommon, verdict: impl FnOnce(Option<String>) -> Verdict) {
+    if let Some(path) = &common.termination_log {
+        let verdict = verdict(Some(termination::this_process_args_hash()));
+        // The verdict file is a convenience for the cluster; the exit status stays the verdict.
+        if let Err(err) = std::fs::write(path, verdict.to_json()) {
+            tracing::warn!("cannot write the verdict to {}: {err}", path.display());
         }
     }
 }
 
 /// Verifies without printing anything.
 pub fn execute(method: &VerifyMethod, progress: &dyn Progress) -> Result<VerifiedModel, Error> {
+    execute_scanning(method, progress, None).map(|(verified, _)| verified)
+}
+
+/// Verifies, and with a policy scans the bytes hashed (only a model that verifies is scanned),
+/// without printing anything.
+fn execute_scanning(
+    method: &VerifyMethod,
+    progress: &dyn Progress,
+    scan: Option<&Policy>,
+) -> Result<(VerifiedModel, Option<ScanReport>), Error> {
     let common = method.common();
     let verifier = verifier(method)?;
     let signature = model_signing::open_signature(&common.signature)?;
@@ -112,20 +92,26 @@ pub fn execute(method: &VerifyMethod, progress: &dyn Progress) -> Result<Verifie
         signature: Some(signature.location()),
         ..options(common)?
     };
-    let verified = verify_model(
+    let plan = model_signing::plan_verification(
         &common.model.model_path,
         &signature.bytes,
         verifier.as_ref(),
         &options,
-        progress,
     )?;
+    let (verified, scan) = match scan {
+        None => (plan.verify_on_disk(progress)?, None),
+        Some(policy) => {
+            let scanned = plan.verify_and_scan_on_disk(progress, policy)?;
+            (scanned.verified, Some(scanned.scan))
+        }
+    };
     for (name, links) in &verified.hard_linked {
         tracing::info!(
             "note: {} has {links} hard links: its bytes can also be changed through another name",
             model_signing::escape_controls(name)
         );
     }
-    Ok(verified)
+    Ok((verified, scan))
 }
 
 /// Prints the outcome: the reference's lines for text, the report on stdout for JSON.

@@ -172,10 +172,15 @@ fn verify_scan_of_a_signed_dangerous_model_fails_and_says_so_in_the_termination_
         log.to_str().unwrap(),
     ]);
     out.failed().stderr_names("DANGEROUS notes.txt");
+    // The operator's typed verdict: versioned JSON the controller parses.
+    let written =
+        verifier_contract::Verdict::parse(&std::fs::read_to_string(&log).unwrap()).unwrap();
+    assert_eq!(written.result, verifier_contract::Outcome::Failed);
     assert_eq!(
-        std::fs::read_to_string(&log).unwrap(),
-        "Verification failed: the model failed the scan: 1 dangerous and 0 unknown file(s) (unknown accepted)"
+        written.reasons,
+        ["the model failed the scan: 1 dangerous and 0 unknown file(s) (unknown accepted)"]
     );
+    assert!(written.args_hash.is_some());
 }
 
 #[test]

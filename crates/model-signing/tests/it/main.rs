@@ -12,7 +12,9 @@
 
 mod comment_citations;
 mod library_boundary;
+mod one_crypto_provider;
 mod roundtrip;
+mod scan_plan;
 mod sigstore_common;
 mod sigstore_faults;
 mod sigstore_login;

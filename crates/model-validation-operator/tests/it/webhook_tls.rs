@@ -70,6 +70,8 @@ async fn start() -> Running {
 }
 
 async fn start_with(client_roots: Option<rustls::RootCertStore>) -> Running {
+    // The operator's main installs the process's provider; a test is its own main.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let tls = generate(&["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
     let resolver = ReloadingResolver::new(Some(
         certified_key(tls.cert_pem.as_bytes(), tls.key_pem.as_bytes(), "test").unwrap(),
@@ -103,18 +105,17 @@ fn client_trusting(ca_pem: &str) -> reqwest::Client {
 
 /// A client trusting `ca_pem` that presents `identity` (certificate chain PEM, key PEM).
 fn client_with(ca_pem: &str, identity: Option<(&str, &str)>) -> reqwest::Client {
-    // reqwest is built without a crypto provider; the process default is ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // reqwest is built without a crypto provider: it is given the process's own.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
         roots.add(cert.unwrap()).unwrap();
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots);
+    let provider = rustls::crypto::CryptoProvider::get_default().unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
     let config = match identity {
         None => config.with_no_client_auth(),
         Some((chain, key)) => config

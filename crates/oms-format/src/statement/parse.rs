@@ -168,14 +168,12 @@ fn parse_serialization(node: &Node<'_>) -> Result<Serialization, StatementError>
     let method_name = method_node.str()?;
     let hash_node = node.field("hash_type")?;
     let hash_name = hash_node.str()?;
-    // Only the exact wire names: `SHA256` or the config name `blake2` never verify in Python.
-    let hash_type = HashAlgorithm::ALL
-        .into_iter()
-        .find(|h| h.wire_name() == hash_name)
-        .ok_or_else(|| StatementError::UnknownHashType {
+    let hash_type = HashAlgorithm::from_wire_name(hash_name).ok_or_else(|| {
+        StatementError::UnknownHashType {
             field: hash_node.path.clone(),
             found: clip(hash_name),
-        })?;
+        }
+    })?;
     let allow_symlinks = node.field("allow_symlinks")?.bool()?;
     let method = match method_name {
         "files" => Method::Files,

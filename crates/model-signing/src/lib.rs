@@ -42,7 +42,7 @@ pub use model::{ignore_rules, model_name};
 pub use oms_format::{Digest, HashAlgorithm, Manifest, Method, Serialization};
 pub use oms_hashing::{model_relative_path, FileId};
 pub use report::{ChangedResource, IgnoredResource, VerificationReport};
-pub use sign::{digest_model, sign_model};
+pub use sign::{digest_model, sign_manifest, sign_model};
 pub use signature_file::{
     open_signature, read_signature, write_signature, OpenedSignature, SignatureLocation,
 };

@@ -1,0 +1,265 @@
+//! Whole operations on a model in a registry: push a folder as a ModelPack artifact, sign it by
+//! its manifest, verify it by its manifest, pull it into a folder. A model with archive layers
+//! (or a signature made with another hashing method) is signed and verified by pulling its
+//! layers and hashing the folder, and the result says so.
+
+use std::path::Path;
+
+use model_signing::{
+    BundleVerifier, HashAlgorithm, HashingConfig, Method, Signer, VerifiedModel, VerifyOptions,
+};
+use oci_client::Reference;
+
+use crate::digest::Sha256Digest;
+use crate::pack::{self, PackedFile};
+use crate::registry::{FetchedModel, Registry};
+use crate::statement::{artifact_manifest, compare_with_signed, NeedsPull, StatementOptions};
+use crate::{media_types, Error};
+
+/// How the model's contents were checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    /// From the manifest alone: each layer digest is its file's SHA-256, and whoever pulls the
+    /// layers (a container runtime) checks every blob against its digest.
+    ByManifest,
+    /// By pulling every layer and hashing the files, for this reason.
+    ByPulling(NeedsPull),
+}
+
+impl std::fmt::Display for Checked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::ByManifest => f.write_str("checked by manifest (no layer pulled)"),
+            Self::ByPulling(why) => write!(f, "checked by pulling and hashing every layer: {why}"),
+        }
+    }
+}
+
+/// A model artifact signed and its signature attached.
+#[derive(Debug, Clone)]
+pub struct SignedArtifact {
+    pub model: FetchedModel,
+    /// The referrer manifest holding the bundle.
+    pub referrer: Sha256Digest,
+    /// The bundle (the same bytes a folder's `model.sig` would hold).
+    pub bundle: Vec<u8>,
+    pub checked: Checked,
+}
+
+/// A model artifact whose signature verified.
+#[derive(Debug, Clone)]
+pub struct VerifiedArtifact {
+    pub model: FetchedModel,
+    /// The referrer whose bundle verified.
+    pub referrer: String,
+    pub verified: VerifiedModel,
+    pub checked: Checked,
+}
+
+/// Pushes the model folder `dir` as a ModelPack artifact under `reference` (usually a tag):
+/// one raw layer per file, the files the signer would sign (the same walk and ignore rules).
+pub async fn push_folder(
+    registry: &Registry,
+    dir: &Path,
+    reference: &Reference,
+) -> Result<Sha256Digest, Error> {
+    let (rules, _) = model_signing::ignore_rules(&[], true)?;
+    let files = oms_hashing::list_files(dir, false, &rules).map_err(model_signing::Error::from)?;
+    let opts = oms_hashing::HashOptions {
+        method: Method::Files,
+        algorithm: HashAlgorithm::Sha256,
+        workers: None,
+    };
+    let resources =
+        oms_hashing::hash_files(&files, &opts, &|_| {}).map_err(model_signing::Error::from)?;
+    let mut packed = Vec::with_capacity(files.len());
+    for file in &files {
+        let Some(resource) = resources.iter().find(|r| r.name == file.name) else {
+            continue;
+        };
+        let digest: [u8; 32] =
+            resource
+                .digest
+                .value
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::InvalidDigest {
+                    field: file.name.clone(),
+                    found: resource.digest.hex(),
+                })?;
+        let packed_file = PackedFile {
+            path: file.name.clone(),
+            digest: Sha256Digest(digest),
+            size: file.len,
+        };
+        push_file(registry, reference, &file.path, &packed_file).await?;
+        packed.push(packed_file);
+    }
+    if packed.is_empty() || packed.iter().any(|f| f.path == ".") {
+        return Err(Error::EmptyModel);
+    }
+    let config = pack::model_config(&crate::model_name_of(reference), &packed);
+    let manifest = pack::model_manifest(&config, &packed);
+    registry.push_blob(reference, config).await?;
+    registry
+        .push_manifest(reference, manifest, media_types::OCI_MANIFEST)
+        .await
+}
+
+async fn push_file(
+    registry: &Registry,
+    reference: &Reference,
+    path: &Path,
+    file: &PackedFile,
+) -> Result<(), Error> {
+    use futures_util::TryStreamExt as _;
+    let digest = file.digest.to_string();
+    let registry_error = |action: String| {
+        let registry_name = reference.resolve_registry().to_string();
+        move |source| Error::Registry {
+            registry: registry_name,
+            action,
+            source: Box::new(source),
+        }
+    };
+    let exists = registry
+        .client()
+        .blob_exists(reference, &digest)
+        .await
+        .map_err(registry_error(format!("looking for blob {digest}")))?;
+    if exists {
+        return Ok(());
+    }
+    let opened = tokio::fs::File::open(path)
+        .await
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let stream = tokio_util::io::ReaderStream::with_capacity(opened, 1 << 20)
+        .map_err(oci_client::errors::OciDistributionError::IoError);
+    registry
+        .client()
+        .push_blob_stream(reference, stream, &digest, Some(file.size))
+        .await
+        .map_err(registry_error(format!("pushing {} as {digest}", file.path)))?;
+    Ok(())
+}
+
+/// Signs the model `reference` names: resolves it to its manifest digest, builds the statement
+/// from the manifest (or, for archive layers, from the pulled folder), signs it and attaches
+/// the bundle as a referrer of that digest.
+pub async fn sign_artifact(
+    registry: &Registry,
+    reference: &Reference,
+    signer: &dyn Signer,
+    opts: &StatementOptions,
+) -> Result<SignedArtifact, Error> {
+    let model = registry.fetch_model(reference).await?;
+    let (manifest, checked) = match artifact_manifest(&model.artifact, opts)? {
+        Ok(manifest) => (manifest, Checked::ByManifest),
+        Err(why) => {
+            let dir = tempfile::tempdir().map_err(|source| Error::Io {
+                path: std::env::temp_dir(),
+                source,
+            })?;
+            let folder = dir.path().join(&opts.model_name);
+            crate::pull::pull_folder(registry, &model, &folder).await?;
+            let cfg = HashingConfig {
+                ignore_paths: opts.ignore_paths.clone(),
+                ignore_git_paths: opts.ignore_git_paths,
+                ..HashingConfig::default()
+            };
+            let manifest = model_signing::digest_model(&folder, &cfg, &model_signing::no_progress)?;
+            (manifest, Checked::ByPulling(why))
+        }
+    };
+    let bundle = model_signing::sign_manifest(&manifest, signer)?;
+    let referrer = registry.attach_signature(&model, &bundle).await?;
+    Ok(SignedArtifact {
+        model,
+        referrer,
+        bundle,
+        checked,
+    })
+}
+
+/// Verifies the model `reference` names against the signatures attached to its manifest: the
+/// first bundle that `verifier` accepts and whose statement matches the model wins. With no
+/// signature, or none that verifies, the error lists why each failed.
+pub async fn verify_artifact(
+    registry: &Registry,
+    reference: &Reference,
+    verifier: &dyn BundleVerifier,
+) -> Result<VerifiedArtifact, Error> {
+    let model = registry.fetch_model(reference).await?;
+    let signatures = registry.signatures(&model).await?;
+    if signatures.is_empty() {
+        return Err(Error::NoSignature {
+            subject: model.reference.to_string(),
+            artifact_type: media_types::BUNDLE,
+        });
+    }
+    let mut failures = Vec::new();
+    for (referrer, bundle) in signatures {
+        let outcome = match bundle {
+            Ok(bundle) => verify_one(registry, &model, &bundle, verifier).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok((verified, checked)) => {
+                return Ok(VerifiedArtifact {
+                    model,
+                    referrer,
+                    verified,
+                    checked,
+                })
+            }
+            Err(e) => failures.push(format!("referrer {referrer}: {e}")),
+        }
+    }
+    Err(Error::NoValidSignature {
+        subject: model.reference.to_string(),
+        failures,
+    })
+}
+
+async fn verify_one(
+    registry: &Registry,
+    model: &FetchedModel,
+    bundle: &[u8],
+    verifier: &dyn BundleVerifier,
+) -> Result<(VerifiedModel, Checked), Error> {
+    let verified = model_signing::verify_signature(bundle, verifier)?;
+    match compare_with_signed(&verified.manifest, &model.artifact)? {
+        Ok(()) => Ok((verified, Checked::ByManifest)),
+        Err(why) => {
+            let dir = tempfile::tempdir().map_err(|source| Error::Io {
+                path: std::env::temp_dir(),
+                source,
+            })?;
+            let folder = dir.path().join("model");
+            crate::pull::pull_folder(registry, model, &folder).await?;
+            let verified = model_signing::verify_model(
+                &folder,
+                bundle,
+                verifier,
+                &VerifyOptions::default(),
+                &model_signing::no_progress,
+            )?;
+            Ok((verified, Checked::ByPulling(why)))
+        }
+    }
+}
+
+/// Pulls the model `reference` names into the new folder `dir` (every layer checked against
+/// its digest as it arrives); returns what was fetched.
+pub async fn pull_folder_of(
+    registry: &Registry,
+    reference: &Reference,
+    dir: &Path,
+) -> Result<FetchedModel, Error> {
+    let model = registry.fetch_model(reference).await?;
+    crate::pull::pull_folder(registry, &model, dir).await?;
+    Ok(model)
+}

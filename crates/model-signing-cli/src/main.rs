@@ -7,6 +7,7 @@ mod argv;
 mod commands;
 mod ignore;
 mod logging;
+mod oci_argv;
 mod output;
 mod password;
 mod progress;
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let argv = argv::rewrite(std::env::args_os().collect());
+    let argv = oci_argv::insert_referrer_signature(argv::rewrite(std::env::args_os().collect()));
     if argv::wants_version(&argv) {
         println!("{}", argv::version_text());
         return ExitCode::SUCCESS;

@@ -28,6 +28,7 @@ pub use artifact::{ArtifactLayer, ModelArtifact, MAX_MANIFEST_BYTES};
 pub use digest::Sha256Digest;
 pub use error::Error;
 pub use media_types::LayerFormat;
+pub use oci_client::Reference;
 pub use ops::{
     push_folder, sign_artifact, verify_artifact, Checked, SignedArtifact, VerifiedArtifact,
 };

@@ -263,3 +263,16 @@ pub async fn pull_folder_of(
     crate::pull::pull_folder(registry, &model, dir).await?;
     Ok(model)
 }
+
+/// Verifies the model `reference` names against one bundle the caller has (e.g. a `model.sig`
+/// shipped beside the reference), not the referrers.
+pub async fn verify_with_bundle(
+    registry: &Registry,
+    reference: &Reference,
+    bundle: &[u8],
+    verifier: &dyn BundleVerifier,
+) -> Result<(VerifiedModel, Checked, FetchedModel), Error> {
+    let model = registry.fetch_model(reference).await?;
+    let (verified, checked) = verify_one(registry, &model, bundle, verifier).await?;
+    Ok((verified, checked, model))
+}

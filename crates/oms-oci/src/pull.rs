@@ -25,6 +25,9 @@ pub async fn pull_folder(
     model: &FetchedModel,
     dir: &Path,
 ) -> Result<(), Error> {
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
     std::fs::create_dir(dir).map_err(io(dir))?;
     for layer in &model.artifact.layers {
         match (layer.format, layer.path.as_deref()) {

@@ -7,6 +7,10 @@
 //! `KUBE_TESTENV_SKIP` (the control-plane tests' switch) skips these tests too; otherwise a
 //! missing binary is an error.
 
+mod referrers_proxy;
+
+pub use referrers_proxy::ReferrersApiProxy;
+
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -171,6 +175,22 @@ impl LocalRegistry {
             .join(prefix)
             .join(hex_digest)
             .join("data")
+    }
+
+    /// The registry's socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The status code of a plain `GET path` (e.g. to learn which APIs the registry has).
+    pub fn get_status(&self, path: &str) -> Option<u16> {
+        let mut stream = TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).ok()?;
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let request = format!("GET {path} HTTP/1.0\r\nHost: {}\r\n\r\n", self.addr);
+        stream.write_all(request.as_bytes()).ok()?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).ok()?;
+        std::str::from_utf8(head.get(9..12)?).ok()?.parse().ok()
     }
 
     /// The registry binary this runs.

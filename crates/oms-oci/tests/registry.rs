@@ -362,3 +362,45 @@ fn a_registry_that_is_down_fails_closed_naming_it() {
         assert!(err.to_string().contains(&fx.registry.host()), "{err}");
     });
 }
+
+#[test]
+fn the_referrers_api_is_used_when_the_registry_has_it() {
+    let Some(fx) = fixture() else { return };
+    let rt = runtime();
+    rt.block_on(async {
+        let (signer, verifier) = keys();
+        let digest = fx.push("api", b"api weights", "models/api:v1").await;
+        sign_artifact(
+            &fx.client,
+            &fx.reference("models/api:v1"),
+            &signer,
+            &StatementOptions::named("api"),
+        )
+        .await
+        .unwrap();
+        // distribution v3 has no referrers API: the fallback above is what it needs.
+        assert_eq!(
+            fx.registry
+                .get_status(&format!("/v2/models/api/referrers/{digest}")),
+            Some(404)
+        );
+        // In front of it, a proxy serving the API from the stored index and hiding the tag.
+        let proxy = oci_registry_harness::ReferrersApiProxy::start(fx.registry.addr()).unwrap();
+        let reference = parse_reference(&format!("{}/models/api@{digest}", proxy.host())).unwrap();
+        let client = Registry::new(&RegistryOptions::default(), &reference);
+        let verified = verify_artifact(&client, &reference, &verifier)
+            .await
+            .unwrap();
+        assert_eq!(verified.checked, Checked::ByManifest);
+        assert!(proxy.referrers_requests() >= 1);
+        // Through the proxy the tag schema is hidden: with no entry in the API's answer, no
+        // signature is found (the tag is not consulted behind the API's back).
+        let unsigned = fx.push("api2", b"other", "models/api:v2").await;
+        let reference =
+            parse_reference(&format!("{}/models/api@{unsigned}", proxy.host())).unwrap();
+        let err = verify_artifact(&client, &reference, &verifier)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::NoSignature { .. }), "{err}");
+    });
+}

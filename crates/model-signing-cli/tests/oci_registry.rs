@@ -166,3 +166,68 @@ fn certificate_signatures_verify_by_manifest_and_a_changed_model_does_not() {
         .failed()
         .stderr_names("weights.bin");
 }
+
+#[test]
+fn keyless_signatures_verify_by_manifest_offline_and_the_pulled_folder_with_the_reference() {
+    let Some(registry) = LocalRegistry::start().unwrap() else {
+        return;
+    };
+    let harness = sigstore_harness::Harness::start();
+    let dir = tempdir();
+    let trust = dir.path().join("trust_config.json");
+    std::fs::write(&trust, harness.trust_config_json(2)).unwrap();
+    let issuer = harness.issuer_url().to_string();
+    let model = rich_model(dir.path(), "keyless");
+    let digest = push(&registry, &model, "models/keyless:v1");
+    let sig = dir.path().join("model.sig");
+    Run::ours()
+        .args(["sign", "sigstore", "--signature"])
+        .arg(&sig)
+        .args(["--trust_config", trust.to_str().unwrap()])
+        .args([
+            "--identity_token",
+            &harness.mint_token("ml-team@example.com"),
+        ])
+        .arg(format!("oci://{}/models/keyless:v1", registry.host()))
+        .run()
+        .signed();
+    let verify = |run: Run, target: &str, signature: Option<&Path>| {
+        let run = run
+            .args([
+                "verify",
+                "sigstore",
+                "--trust_config",
+                trust.to_str().unwrap(),
+            ])
+            .args([
+                "--identity",
+                "ml-team@example.com",
+                "--identity_provider",
+                &issuer,
+            ]);
+        let run = match signature {
+            Some(sig) => run.arg("--signature").arg(sig),
+            None => run.arg("--offline"),
+        };
+        run.arg(target).run()
+    };
+    verify(
+        Run::ours(),
+        &format!("oci://{}/models/keyless@{digest}", registry.host()),
+        None,
+    )
+    .verified();
+    let pulled = dir.path().join("pulled");
+    Run::ours()
+        .args([
+            "oci",
+            "pull",
+            &format!("oci://{}/models/keyless@{digest}", registry.host()),
+        ])
+        .arg(&pulled)
+        .run()
+        .ok();
+    let pulled = pulled.to_str().unwrap().to_string();
+    verify(Run::ours(), &pulled, Some(&sig)).verified();
+    verify(Run::reference(), &pulled, Some(&sig)).verified();
+}

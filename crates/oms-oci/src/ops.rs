@@ -146,15 +146,23 @@ async fn push_file(
     Ok(())
 }
 
-/// Signs the model `reference` names: resolves it to its manifest digest, builds the statement
-/// from the manifest (or, for archive layers, from the pulled folder), signs it and attaches
-/// the bundle as a referrer of that digest.
-pub async fn sign_artifact(
+/// A model resolved to its digest, with the manifest a signature must sign.
+#[derive(Debug, Clone)]
+pub struct ToSign {
+    pub model: FetchedModel,
+    pub manifest: model_signing::Manifest,
+    pub checked: Checked,
+}
+
+/// The first half of signing: resolves `reference` to its manifest digest and builds the OMS
+/// manifest from the manifest (or, for archive layers, from the pulled folder). Sign
+/// `manifest` with [`model_signing::sign_manifest`] outside any async runtime (the Sigstore
+/// signer runs its own), then [`attach`].
+pub async fn prepare_signing(
     registry: &Registry,
     reference: &Reference,
-    signer: &dyn Signer,
     opts: &StatementOptions,
-) -> Result<SignedArtifact, Error> {
+) -> Result<ToSign, Error> {
     let model = registry.fetch_model(reference).await?;
     let (manifest, checked) = match artifact_manifest(&model.artifact, opts)? {
         Ok(manifest) => (manifest, Checked::ByManifest),
@@ -174,14 +182,40 @@ pub async fn sign_artifact(
             (manifest, Checked::ByPulling(why))
         }
     };
-    let bundle = model_signing::sign_manifest(&manifest, signer)?;
-    let referrer = registry.attach_signature(&model, &bundle).await?;
-    Ok(SignedArtifact {
+    Ok(ToSign {
         model,
-        referrer,
-        bundle,
+        manifest,
         checked,
     })
+}
+
+/// The second half of signing: attaches `bundle` (signing `prepared.manifest`) to the model.
+pub async fn attach(
+    registry: &Registry,
+    prepared: ToSign,
+    bundle: Vec<u8>,
+) -> Result<SignedArtifact, Error> {
+    let referrer = registry.attach_signature(&prepared.model, &bundle).await?;
+    Ok(SignedArtifact {
+        model: prepared.model,
+        referrer,
+        bundle,
+        checked: prepared.checked,
+    })
+}
+
+/// Signs the model `reference` names and attaches the bundle as a referrer of its digest:
+/// [`prepare_signing`], [`model_signing::sign_manifest`], [`attach`]. For signers that do not
+/// start an async runtime of their own (keys, certificates, PKCS#11).
+pub async fn sign_artifact(
+    registry: &Registry,
+    reference: &Reference,
+    signer: &dyn Signer,
+    opts: &StatementOptions,
+) -> Result<SignedArtifact, Error> {
+    let prepared = prepare_signing(registry, reference, opts).await?;
+    let bundle = model_signing::sign_manifest(&prepared.manifest, signer)?;
+    attach(registry, prepared, bundle).await
 }
 
 /// Verifies the model `reference` names against the signatures attached to its manifest: the

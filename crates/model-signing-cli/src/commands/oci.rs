@@ -107,12 +107,11 @@ fn sign_artifact(method: &SignMethod) -> Result<()> {
         ignore_paths: Vec::new(),
         ignore_git_paths: hashing.ignore_git_paths,
     };
-    let signed = runtime()?.block_on(oms_oci::sign_artifact(
-        &registry,
-        &reference,
-        signer.as_ref(),
-        &opts,
-    ))?;
+    let runtime = runtime()?;
+    let prepared = runtime.block_on(oms_oci::ops::prepare_signing(&registry, &reference, &opts))?;
+    // Outside the runtime: the Sigstore signer drives its own.
+    let bundle = model_signing::sign_manifest(&prepared.manifest, signer.as_ref())?;
+    let signed = runtime.block_on(oms_oci::ops::attach(&registry, prepared, bundle))?;
     model_signing::write_signature(&common.signature, &signed.bundle)?;
     // stdout stays the reference's one line; how the model was read goes to stderr.
     eprintln!(

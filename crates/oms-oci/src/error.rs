@@ -73,6 +73,8 @@ pub enum Error {
         entry: String,
         reason: String,
     },
+    #[error("the model cannot be verified without pulling its layers: {0}")]
+    NeedsPull(crate::NeedsPull),
     #[error(transparent)]
     Model(#[from] model_signing::Error),
 }

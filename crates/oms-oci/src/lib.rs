@@ -30,7 +30,8 @@ pub use error::Error;
 pub use media_types::LayerFormat;
 pub use oci_client::Reference;
 pub use ops::{
-    push_folder, sign_artifact, verify_artifact, Checked, SignedArtifact, VerifiedArtifact,
+    push_folder, sign_artifact, verify_artifact, verify_by_manifest, Checked, SignedArtifact,
+    VerifiedArtifact,
 };
 pub use registry::{parse_reference, FetchedModel, Registry, RegistryOptions};
 pub use statement::{artifact_manifest, compare_with_signed, NeedsPull, StatementOptions};

@@ -220,11 +220,33 @@ pub async fn sign_artifact(
 
 /// Verifies the model `reference` names against the signatures attached to its manifest: the
 /// first bundle that `verifier` accepts and whose statement matches the model wins. With no
-/// signature, or none that verifies, the error lists why each failed.
-pub async fn verify_artifact(
+/// signature, or none that verifies, the error lists why each failed. An artifact with archive
+/// layers is pulled and hashed ([`Checked::ByPulling`]). The future is `Send` when the
+/// verifier is `Sync`.
+pub async fn verify_artifact<V: BundleVerifier + ?Sized>(
     registry: &Registry,
     reference: &Reference,
-    verifier: &dyn BundleVerifier,
+    verifier: &V,
+) -> Result<VerifiedArtifact, Error> {
+    verify_referrers(registry, reference, verifier, true).await
+}
+
+/// [`verify_artifact`] that never pulls a layer: an artifact that cannot be checked from its
+/// manifest alone fails with [`Error::NeedsPull`]. What an admission check calls: its cost
+/// does not grow with the model.
+pub async fn verify_by_manifest<V: BundleVerifier + ?Sized>(
+    registry: &Registry,
+    reference: &Reference,
+    verifier: &V,
+) -> Result<VerifiedArtifact, Error> {
+    verify_referrers(registry, reference, verifier, false).await
+}
+
+async fn verify_referrers<V: BundleVerifier + ?Sized>(
+    registry: &Registry,
+    reference: &Reference,
+    verifier: &V,
+    allow_pull: bool,
 ) -> Result<VerifiedArtifact, Error> {
     let model = registry.fetch_model(reference).await?;
     let signatures = registry.signatures(&model).await?;
@@ -235,9 +257,10 @@ pub async fn verify_artifact(
         });
     }
     let mut failures = Vec::new();
+    let mut needs_pull = None;
     for (referrer, bundle) in signatures {
         let outcome = match bundle {
-            Ok(bundle) => verify_one(registry, &model, &bundle, verifier).await,
+            Ok(bundle) => verify_one(registry, &model, &bundle, verifier, allow_pull).await,
             Err(e) => Err(e),
         };
         match outcome {
@@ -249,8 +272,13 @@ pub async fn verify_artifact(
                     checked,
                 })
             }
+            // A valid signature that only a pull could check: say so, rather than "invalid".
+            Err(Error::NeedsPull(why)) => needs_pull = needs_pull.or(Some(why)),
             Err(e) => failures.push(format!("referrer {referrer}: {e}")),
         }
+    }
+    if let Some(why) = needs_pull {
+        return Err(Error::NeedsPull(why));
     }
     Err(Error::NoValidSignature {
         subject: model.reference.to_string(),
@@ -258,15 +286,30 @@ pub async fn verify_artifact(
     })
 }
 
-async fn verify_one(
+/// Lends a verifier of any kind (`dyn` or not) where the library takes `&dyn BundleVerifier`.
+struct ByRef<'a, V: ?Sized>(&'a V);
+
+impl<V: BundleVerifier + ?Sized> BundleVerifier for ByRef<'_, V> {
+    fn verify(
+        &self,
+        bundle: &[u8],
+    ) -> Result<model_signing::VerifiedPayload, model_signing::VerifyError> {
+        self.0.verify(bundle)
+    }
+}
+
+async fn verify_one<V: BundleVerifier + ?Sized>(
     registry: &Registry,
     model: &FetchedModel,
     bundle: &[u8],
-    verifier: &dyn BundleVerifier,
+    verifier: &V,
+    allow_pull: bool,
 ) -> Result<(VerifiedModel, Checked), Error> {
+    let verifier = &ByRef(verifier);
     let verified = model_signing::verify_signature(bundle, verifier)?;
     match compare_with_signed(&verified.manifest, &model.artifact)? {
         Ok(()) => Ok((verified, Checked::ByManifest)),
+        Err(why) if !allow_pull => Err(Error::NeedsPull(why)),
         Err(why) => {
             let dir = tempfile::tempdir().map_err(|source| Error::Io {
                 path: std::env::temp_dir(),
@@ -300,13 +343,13 @@ pub async fn pull_folder_of(
 
 /// Verifies the model `reference` names against one bundle the caller has (e.g. a `model.sig`
 /// shipped beside the reference), not the referrers.
-pub async fn verify_with_bundle(
+pub async fn verify_with_bundle<V: BundleVerifier + ?Sized>(
     registry: &Registry,
     reference: &Reference,
     bundle: &[u8],
-    verifier: &dyn BundleVerifier,
+    verifier: &V,
 ) -> Result<(VerifiedModel, Checked, FetchedModel), Error> {
     let model = registry.fetch_model(reference).await?;
-    let (verified, checked) = verify_one(registry, &model, bundle, verifier).await?;
+    let (verified, checked) = verify_one(registry, &model, bundle, verifier, true).await?;
     Ok((verified, checked, model))
 }

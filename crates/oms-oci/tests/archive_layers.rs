@@ -179,6 +179,18 @@ fn archive_layers_are_signed_and_verified_by_pulling_with_the_folder_statement()
                 "{:?}",
                 verified.checked
             );
+            // An admission check never pulls: it is told why it cannot decide from the manifest.
+            let err = oms_oci::verify_by_manifest(&registry, &reference, &verifier)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::NeedsPull(NeedsPull::ArchiveLayer { index: 0, .. })
+                ),
+                "{err}"
+            );
+            assert!(err.to_string().contains("without pulling"), "{err}");
         });
 }
 

@@ -404,3 +404,16 @@ fn the_referrers_api_is_used_when_the_registry_has_it() {
         assert!(matches!(err, Error::NoSignature { .. }), "{err}");
     });
 }
+
+/// An admission webhook runs verification on a multi-threaded runtime: with a `Sync` verifier
+/// the future must be `Send` (this does not compile otherwise).
+#[allow(dead_code)]
+fn verification_can_run_on_a_multi_threaded_runtime(
+    registry: &Registry,
+    reference: &oci_client::Reference,
+    verifier: &KeyVerifier,
+) {
+    fn send<T: Send>(_: T) {}
+    send(oms_oci::verify_by_manifest(registry, reference, verifier));
+    send(verify_artifact(registry, reference, verifier));
+}

@@ -59,7 +59,7 @@ pub enum Error {
         registry: String,
         action: String,
         #[source]
-        source: Box<oci_client::errors::OciDistributionError>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     #[error("{path}: {source}")]
     Io {

@@ -10,17 +10,22 @@
 //! Pure parts work on bytes: [`ModelArtifact::parse`] (an untrusted model manifest),
 //! [`statement`] (manifest → OMS manifest, and the comparison with a signed one), [`referrer`]
 //! (the signature's referrer manifest and the tag-schema index), [`pack`] (a folder's manifest).
-//! The registry shell is [`registry::Registry`] over `oci-client`; [`ops`] ties them together.
+//! The registry shell (feature `registry`, on by default) is `registry::Registry` over
+//! `oci-client`; `ops` ties them together.
 
 mod artifact;
+#[cfg(feature = "registry")]
 mod bounded;
 mod digest;
 mod error;
 pub mod media_types;
+#[cfg(feature = "registry")]
 pub mod ops;
 pub mod pack;
+#[cfg(feature = "registry")]
 pub mod pull;
 pub mod referrer;
+#[cfg(feature = "registry")]
 pub mod registry;
 pub mod statement;
 
@@ -28,14 +33,18 @@ pub use artifact::{ArtifactLayer, ModelArtifact, MAX_MANIFEST_BYTES};
 pub use digest::Sha256Digest;
 pub use error::Error;
 pub use media_types::LayerFormat;
+#[cfg(feature = "registry")]
 pub use oci_client::Reference;
+#[cfg(feature = "registry")]
 pub use ops::{
     push_folder, sign_artifact, verify_artifact, verify_by_manifest, Checked, SignedArtifact,
     VerifiedArtifact,
 };
+#[cfg(feature = "registry")]
 pub use registry::{parse_reference, FetchedModel, Registry, RegistryOptions};
 pub use statement::{artifact_manifest, compare_with_signed, NeedsPull, StatementOptions};
 
+#[cfg(feature = "registry")]
 /// The model name a reference suggests: the last component of its repository (`models/bert`
 /// → `bert`), what a folder pulled from it would be called.
 pub fn model_name_of(reference: &oci_client::Reference) -> String {

@@ -127,8 +127,8 @@ fn the_manifest_maps_to_the_statement_the_folder_signs() {
                     continue;
                 }
                 assert_eq!(
-                    oms_format::statement::statement_bytes(&oci),
-                    oms_format::statement::statement_bytes(&folder),
+                    String::from_utf8(oms_format::statement::statement_bytes(&oci)).unwrap(),
+                    String::from_utf8(oms_format::statement::statement_bytes(&folder)).unwrap(),
                     "case {case}: {files:?}"
                 );
                 compare_with_signed(&folder, &artifact).unwrap().unwrap();

@@ -22,6 +22,16 @@ pub struct ReferrersApiProxy {
 impl ReferrersApiProxy {
     /// Starts a proxy on a free loopback port in front of the registry at `upstream`.
     pub fn start(upstream: SocketAddr) -> std::io::Result<Self> {
+        Self::start_rewriting(upstream, Vec::new())
+    }
+
+    /// Like [`ReferrersApiProxy::start`], and a request for a path in `rewrites` is answered
+    /// with what the registry has at the paired path: a lying registry (e.g. another manifest
+    /// for a digest).
+    pub fn start_rewriting(
+        upstream: SocketAddr,
+        rewrites: Vec<(String, String)>,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -33,7 +43,7 @@ impl ReferrersApiProxy {
                     break;
                 }
                 if let Ok(stream) = stream {
-                    if let Ok(true) = serve(stream, upstream) {
+                    if let Ok(true) = serve(stream, upstream, &rewrites) {
                         served_count.fetch_add(1, Ordering::SeqCst);
                     }
                 }
@@ -70,7 +80,11 @@ impl Drop for ReferrersApiProxy {
 }
 
 /// Serves one request; `Ok(true)` when it was a referrers API request.
-fn serve(mut client: TcpStream, upstream: SocketAddr) -> std::io::Result<bool> {
+fn serve(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    rewrites: &[(String, String)],
+) -> std::io::Result<bool> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
@@ -131,6 +145,10 @@ fn serve(mut client: TcpStream, upstream: SocketAddr) -> std::io::Result<bool> {
         write!(client, "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())?;
         return Ok(false);
     }
+    let target = rewrites
+        .iter()
+        .find(|(from, _)| from == target)
+        .map_or(target, |(_, to)| to.as_str());
     let raw = forward(upstream, method, target, &headers)?;
     client.write_all(&raw)?;
     Ok(false)

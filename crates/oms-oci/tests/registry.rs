@@ -417,3 +417,40 @@ fn verification_can_run_on_a_multi_threaded_runtime(
     send(oms_oci::verify_by_manifest(registry, reference, verifier));
     send(verify_artifact(registry, reference, verifier));
 }
+
+#[test]
+fn a_registry_serving_another_manifest_for_a_digest_is_refused() {
+    let Some(fx) = fixture() else { return };
+    let rt = runtime();
+    rt.block_on(async {
+        let (signer, verifier) = keys();
+        let signed = fx.push("liar-good", b"good", "models/l:good").await;
+        let evil = fx.push("liar-evil", b"evil", "models/l:evil").await;
+        sign_artifact(
+            &fx.client,
+            &fx.reference("models/l:good"),
+            &signer,
+            &StatementOptions::named("l"),
+        )
+        .await
+        .unwrap();
+        // Asked for the signed digest, the registry answers with the other manifest.
+        let rewrites = vec![(
+            format!("/v2/models/l/manifests/{signed}"),
+            format!("/v2/models/l/manifests/{evil}"),
+        )];
+        let proxy =
+            oci_registry_harness::ReferrersApiProxy::start_rewriting(fx.registry.addr(), rewrites)
+                .unwrap();
+        let reference = parse_reference(&format!("{}/models/l@{signed}", proxy.host())).unwrap();
+        let client = Registry::new(&RegistryOptions::default(), &reference);
+        let err = verify_artifact(&client, &reference, &verifier)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&signed.hex()) && err.contains(&evil.hex()),
+            "{err}"
+        );
+    });
+}

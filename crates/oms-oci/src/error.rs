@@ -44,6 +44,8 @@ pub enum Error {
     UnsupportedLayer { index: usize, media_type: String },
     #[error("the model artifact has no file layer: expected at least one (an empty model is not signed)")]
     EmptyModel,
+    #[error("{path} is not a model folder with files: expected a folder (a ModelPack layer is a file inside one)")]
+    NotAFolder { path: std::path::PathBuf },
     #[error("no signature for {subject}: the registry lists no referrer of type {artifact_type}")]
     NoSignature {
         subject: String,

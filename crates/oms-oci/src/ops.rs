@@ -65,6 +65,11 @@ pub async fn push_folder(
 ) -> Result<Sha256Digest, Error> {
     let (rules, _) = model_signing::ignore_rules(&[], true)?;
     let files = oms_hashing::list_files(dir, false, &rules).map_err(model_signing::Error::from)?;
+    if files.is_empty() || files.iter().any(|f| f.name == ".") {
+        return Err(Error::NotAFolder {
+            path: dir.to_path_buf(),
+        });
+    }
     let opts = oms_hashing::HashOptions {
         method: Method::Files,
         algorithm: HashAlgorithm::Sha256,
@@ -94,9 +99,6 @@ pub async fn push_folder(
         };
         push_file(registry, reference, &file.path, &packed_file).await?;
         packed.push(packed_file);
-    }
-    if packed.is_empty() || packed.iter().any(|f| f.path == ".") {
-        return Err(Error::EmptyModel);
     }
     let config = pack::model_config(&crate::model_name_of(reference), &packed);
     let manifest = pack::model_manifest(&config, &packed);

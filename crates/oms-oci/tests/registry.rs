@@ -454,3 +454,21 @@ fn a_registry_serving_another_manifest_for_a_digest_is_refused() {
         );
     });
 }
+
+#[test]
+fn a_single_file_or_an_empty_folder_is_not_pushed() {
+    let Some(fx) = fixture() else { return };
+    let rt = runtime();
+    rt.block_on(async {
+        let file = fx.work.path().join("weights.bin");
+        fs::write(&file, b"w").unwrap();
+        let empty = fx.work.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        for path in [&file, &empty] {
+            let err = push_folder(&fx.client, path, &fx.reference("models/one:v1"))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::NotAFolder { .. }), "{err}");
+        }
+    });
+}

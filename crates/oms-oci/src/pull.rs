@@ -19,7 +19,9 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Pulls every layer of `model` into `dir`, which must not exist yet.
+/// Pulls every layer of `model` into `dir`, which must not exist yet. On any failure (a layer
+/// that does not match its digest, an archive entry refused) the folder is removed: bytes that
+/// failed their check are never left behind to be used.
 pub async fn pull_folder(
     registry: &Registry,
     model: &FetchedModel,
@@ -29,6 +31,14 @@ pub async fn pull_folder(
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
     std::fs::create_dir(dir).map_err(io(dir))?;
+    let pulled = pull_layers(registry, model, dir).await;
+    if pulled.is_err() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    pulled
+}
+
+async fn pull_layers(registry: &Registry, model: &FetchedModel, dir: &Path) -> Result<(), Error> {
     for layer in &model.artifact.layers {
         match (layer.format, layer.path.as_deref()) {
             (LayerFormat::Raw, Some(path)) => {

@@ -332,6 +332,17 @@ fn a_tampered_layer_is_never_written_into_a_pulled_folder() {
             .unwrap_err()
             .to_string();
         assert!(err.contains(&weights.to_string()), "{err}");
+        // Longer bytes than the manifest announces are refused too.
+        fs::write(fx.registry.blob_path(&weights.hex()), vec![b'x'; 1 << 20]).unwrap();
+        let pulled = fx.work.path().join("pulled-z2");
+        let err = pull_folder_of(&fx.client, &by_digest, &pulled)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&weights.to_string()), "{err}");
+        // A failed pull leaves nothing behind (the bytes that failed their check included).
+        assert!(!pulled.exists());
+        assert!(!fx.work.path().join("pulled-z").exists());
     });
 }
 

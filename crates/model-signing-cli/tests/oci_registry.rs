@@ -74,6 +74,16 @@ fn a_signed_artifact_verifies_by_manifest_and_its_pulled_folder_with_ours_and_th
         verified.stdout
     );
 
+    // With --output json, stdout is one JSON document (the report), as for a folder.
+    let json = Run::ours()
+        .args(["verify", "key", "--output", "json", "--public_key"])
+        .arg(&key.public)
+        .arg(&by_digest)
+        .run();
+    json.ok().stderr_names("checked by manifest");
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(report.is_object(), "{}", json.stdout);
+
     // The same bundle also verifies the artifact when given as a local file.
     Run::ours()
         .args(["verify", "key", "--public_key"])

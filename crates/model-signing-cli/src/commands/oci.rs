@@ -131,7 +131,12 @@ pub fn verify(method: &VerifyMethod) -> Status {
     let result = verify_artifact(method);
     match result {
         Ok((verified, line)) => {
-            println!("{line}");
+            // JSON on stdout stays one document; how the model was checked goes to stderr then.
+            if common.output == OutputFormat::Json {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
             super::verify::report(&Ok(verified), common.output)
         }
         Err(err) => match err.downcast::<model_signing::Error>() {

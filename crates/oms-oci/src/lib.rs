@@ -12,6 +12,12 @@
 //! (the signature's referrer manifest and the tag-schema index), [`pack`] (a folder's manifest).
 //! The registry shell (feature `registry`, on by default) is `registry::Registry` over
 //! `oci-client`; `ops` ties them together.
+//!
+//! An admission check (cost independent of the model's size) calls `verify_by_manifest`: it
+//! resolves the reference to its manifest digest, reads the signatures attached to that digest,
+//! and never pulls a layer (an artifact that needs pulling fails with `Error::NeedsPull`). The
+//! caller then pins the reference to `VerifiedArtifact::model`'s digest, so that what is pulled
+//! is what was verified; the runtime checks every layer against its digest as it pulls.
 
 mod artifact;
 #[cfg(feature = "registry")]

@@ -10,13 +10,13 @@
     reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
 )]
 
+mod common;
+
+use common::{keys, runtime};
 use std::io::Write;
 
-use model_signing::signers::KeySigner;
-use model_signing::verifiers::KeyVerifier;
 use model_signing::HashingConfig;
 use oci_registry_harness::LocalRegistry;
-use oms_keys::{Curve, SigningKey};
 use oms_oci::media_types::{FILEPATH_ANNOTATION, MODEL_ARTIFACT_TYPE, MODEL_CONFIG, OCI_MANIFEST};
 use oms_oci::{
     parse_reference, sign_artifact, verify_artifact, Checked, Error, NeedsPull, Registry,
@@ -78,12 +78,6 @@ async fn push_artifact(
     reference
 }
 
-fn keys() -> (KeySigner, KeyVerifier) {
-    let key = SigningKey::generate(Curve::P256);
-    let verifier = KeyVerifier::new(key.verifying_key());
-    (KeySigner::new(key), verifier)
-}
-
 #[test]
 fn archive_layers_are_signed_and_verified_by_pulling_with_the_folder_statement() {
     let Some(local) = LocalRegistry::start().unwrap() else {
@@ -94,104 +88,100 @@ fn archive_layers_are_signed_and_verified_by_pulling_with_the_folder_statement()
         &RegistryOptions::default(),
         &parse_reference(&format!("{host}/x")).unwrap(),
     );
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let weights = tar_of(&[("weights/a.bin", b"aaaa"), ("weights/b.bin", b"bb")]);
-            let docs = gzip(&tar_of(&[("README.md", b"# model")]));
-            let reference = push_artifact(
-                &registry,
-                &host,
-                "models/tarred:v1",
-                &[
-                    (
-                        "application/vnd.cncf.model.weight.v1.tar",
-                        weights,
-                        "weights",
-                    ),
-                    (
-                        "application/vnd.cncf.model.doc.v1.tar+gzip",
-                        docs,
-                        "README.md",
-                    ),
-                    (
-                        "application/vnd.cncf.model.weight.config.v1.raw",
-                        b"{}".to_vec(),
-                        "config.json",
-                    ),
-                ],
-            )
-            .await;
-            let (signer, verifier) = keys();
-            let signed = sign_artifact(
-                &registry,
-                &reference,
-                &signer,
-                &StatementOptions::named("tarred"),
-            )
+    runtime().block_on(async {
+        let weights = tar_of(&[("weights/a.bin", b"aaaa"), ("weights/b.bin", b"bb")]);
+        let docs = gzip(&tar_of(&[("README.md", b"# model")]));
+        let reference = push_artifact(
+            &registry,
+            &host,
+            "models/tarred:v1",
+            &[
+                (
+                    "application/vnd.cncf.model.weight.v1.tar",
+                    weights,
+                    "weights",
+                ),
+                (
+                    "application/vnd.cncf.model.doc.v1.tar+gzip",
+                    docs,
+                    "README.md",
+                ),
+                (
+                    "application/vnd.cncf.model.weight.config.v1.raw",
+                    b"{}".to_vec(),
+                    "config.json",
+                ),
+            ],
+        )
+        .await;
+        let (signer, verifier) = keys();
+        let signed = sign_artifact(
+            &registry,
+            &reference,
+            &signer,
+            &StatementOptions::named("tarred"),
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(
+                &signed.checked,
+                Checked::ByPulling(NeedsPull::ArchiveLayer { index: 0, .. })
+            ),
+            "{:?}",
+            signed.checked
+        );
+        assert!(
+            signed.checked.to_string().contains("pulling"),
+            "{}",
+            signed.checked
+        );
+
+        // The statement is the one of the same files in a folder.
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("tarred");
+        for (path, data) in [
+            ("weights/a.bin", &b"aaaa"[..]),
+            ("weights/b.bin", b"bb"),
+            ("README.md", b"# model"),
+            ("config.json", b"{}"),
+        ] {
+            let target = folder.join(path);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(target, data).unwrap();
+        }
+        let expected = model_signing::digest_model(
+            &folder,
+            &HashingConfig::default(),
+            &model_signing::no_progress,
+        )
+        .unwrap();
+        let signed_manifest = model_signing::verify_signature(&signed.bundle, &verifier)
+            .unwrap()
+            .manifest;
+        assert_eq!(signed_manifest, expected);
+
+        let verified = verify_artifact(&registry, &reference, &verifier)
             .await
             .unwrap();
-            assert!(
-                matches!(
-                    &signed.checked,
-                    Checked::ByPulling(NeedsPull::ArchiveLayer { index: 0, .. })
-                ),
-                "{:?}",
-                signed.checked
-            );
-            assert!(
-                signed.checked.to_string().contains("pulling"),
-                "{}",
-                signed.checked
-            );
-
-            // The statement is the one of the same files in a folder.
-            let dir = tempfile::tempdir().unwrap();
-            let folder = dir.path().join("tarred");
-            for (path, data) in [
-                ("weights/a.bin", &b"aaaa"[..]),
-                ("weights/b.bin", b"bb"),
-                ("README.md", b"# model"),
-                ("config.json", b"{}"),
-            ] {
-                let target = folder.join(path);
-                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-                std::fs::write(target, data).unwrap();
-            }
-            let expected = model_signing::digest_model(
-                &folder,
-                &HashingConfig::default(),
-                &model_signing::no_progress,
-            )
-            .unwrap();
-            let signed_manifest = model_signing::verify_signature(&signed.bundle, &verifier)
-                .unwrap()
-                .manifest;
-            assert_eq!(signed_manifest, expected);
-
-            let verified = verify_artifact(&registry, &reference, &verifier)
-                .await
-                .unwrap();
-            assert!(
-                matches!(verified.checked, Checked::ByPulling(_)),
-                "{:?}",
-                verified.checked
-            );
-            // An admission check never pulls: it is told why it cannot decide from the manifest.
-            let err = oms_oci::verify_by_manifest(&registry, &reference, &verifier)
-                .await
-                .unwrap_err();
-            assert!(
-                matches!(
-                    err,
-                    Error::NeedsPull(NeedsPull::ArchiveLayer { index: 0, .. })
-                ),
-                "{err}"
-            );
-            assert!(err.to_string().contains("without pulling"), "{err}");
-        });
+        assert!(
+            matches!(verified.checked, Checked::ByPulling(_)),
+            "{:?}",
+            verified.checked
+        );
+        // An admission check never pulls: it is told why it cannot decide from the manifest.
+        let err = oms_oci::verify_by_manifest(&registry, &reference, &verifier)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::NeedsPull(NeedsPull::ArchiveLayer { index: 0, .. })
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("without pulling"), "{err}");
+    });
 }
 
 #[test]

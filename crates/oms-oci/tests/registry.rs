@@ -10,25 +10,20 @@
     reason = "test code: clippy (1.95) lints integration-test helpers as non-test code, rust-clippy#13981"
 )]
 
+mod common;
+
+use common::{keys, runtime};
 use std::fs;
 use std::path::Path;
 
-use model_signing::signers::KeySigner;
 use model_signing::verifiers::KeyVerifier;
 use model_signing::{HashingConfig, VerifyOptions};
 use oci_registry_harness::LocalRegistry;
-use oms_keys::{Curve, SigningKey};
 use oms_oci::ops::pull_folder_of;
 use oms_oci::{
     parse_reference, push_folder, sign_artifact, verify_artifact, Checked, Error, Registry,
     RegistryOptions, StatementOptions,
 };
-
-fn keys() -> (KeySigner, KeyVerifier) {
-    let key = SigningKey::generate(Curve::P256);
-    let verifier = KeyVerifier::new(key.verifying_key());
-    (KeySigner::new(key), verifier)
-}
 
 fn model(dir: &Path, weights: &[u8]) {
     fs::create_dir_all(dir.join("sub")).unwrap();
@@ -38,13 +33,6 @@ fn model(dir: &Path, weights: &[u8]) {
     fs::write(dir.join("sub/tokenizer.json"), b"{}").unwrap();
     fs::write(dir.join("empty.txt"), b"").unwrap();
     fs::write(dir.join(".git/HEAD"), b"ref: main").unwrap();
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 struct Fixture {

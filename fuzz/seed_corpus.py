@@ -5,6 +5,7 @@ Only the seeds are generated here; files the fuzzer added (minimised with `cargo
 and crash reproducers are committed as they are. Seed names start with `seed-`.
 """
 import base64
+import hashlib
 import json
 import pathlib
 import subprocess
@@ -145,3 +146,33 @@ gguf_key = b"general.architecture"
 gguf = (b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", len(gguf_key)) + gguf_key
         + struct.pack("<I", 8) + struct.pack("<Q", 5) + b"llama")
 put("scan_sniff", "gguf", gguf)
+
+# oci_manifest: a ModelPack model manifest (raw and tar layers), a signature referrer, an index.
+def digest(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+def layer(media_type, data, path):
+    return {"mediaType": media_type, "digest": digest(data), "size": len(data),
+            "annotations": {"org.cncf.model.filepath": path}}
+
+model_config = b'{"modelfs":{"type":"layers","diffIds":[]}}'
+model = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+         "artifactType": "application/vnd.cncf.model.manifest.v1+json",
+         "config": {"mediaType": "application/vnd.cncf.model.config.v1+json",
+                    "digest": digest(model_config), "size": len(model_config)},
+         "layers": [layer("application/vnd.cncf.model.weight.v1.raw", b"w", "dir/model.safetensors"),
+                    layer("application/vnd.cncf.model.weight.config.v1.raw", b"{}", "config.json"),
+                    layer("application/vnd.cncf.model.doc.v1.raw", b"", ".gitignore")]}
+put("oci_manifest", "model-raw", json.dumps(model))
+model["layers"].append(layer("application/vnd.cncf.model.weight.v1.tar", b"t", "weights"))
+put("oci_manifest", "model-tar", json.dumps(model))
+referrer = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": digest(b"{}"), "size": 2},
+            "layers": [{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                        "digest": digest(b"bundle"), "size": 6}],
+            "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                        "digest": digest(b"subject"), "size": 1}}
+put("oci_manifest", "referrer", json.dumps(referrer))
+put("oci_manifest", "index", json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                                          "manifests": [dict(referrer["subject"], artifactType="x")]}))

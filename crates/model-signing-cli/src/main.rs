@@ -7,6 +7,7 @@ mod argv;
 mod commands;
 mod ignore;
 mod logging;
+mod oci_argv;
 mod output;
 mod password;
 mod progress;
@@ -18,10 +19,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // The one rustls crypto provider of the process (for Fulcio, Rekor, the TSA, OIDC and TUF):
-    // aws-lc-rs, the only backend the workspace compiles. Err only if one is already installed.
+    // The one rustls crypto provider of the process (for Fulcio, Rekor, the TSA, OIDC, TUF and OCI
+    // registries): aws-lc-rs, the only backend the workspace compiles. Err only if one is already
+    // installed.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let argv = argv::rewrite(std::env::args_os().collect());
+    let argv = oci_argv::insert_referrer_signature(argv::rewrite(std::env::args_os().collect()));
     if argv::wants_version(&argv) {
         println!("{}", argv::version_text());
         return ExitCode::SUCCESS;

@@ -50,7 +50,7 @@ pub use oms_hashing::{model_relative_path, FileId};
 pub use report::{ChangedResource, IgnoredResource, VerificationReport};
 #[cfg(feature = "scan")]
 pub use scan::ScannedModel;
-pub use sign::{digest_model, sign_model};
+pub use sign::{digest_model, sign_manifest, sign_model};
 pub use signature_file::{
     open_signature, read_signature, write_signature, OpenedSignature, SignatureLocation,
 };

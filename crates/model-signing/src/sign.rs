@@ -79,7 +79,19 @@ pub fn sign_model(
     progress: &dyn Progress,
 ) -> Result<Vec<u8>, Error> {
     let manifest = digest(model, cfg, progress, true)?;
-    let statement = statement::statement_bytes(&manifest);
+    sign_manifest(&manifest, signer)
+}
+
+/// Signs a manifest already computed (e.g. from an OCI model manifest whose layer digests are
+/// the files' SHA-256): the statement [`sign_model`] would sign for the same files. Refuses a
+/// statement or bundle verifiers would refuse as too large.
+pub fn sign_manifest(manifest: &Manifest, signer: &dyn Signer) -> Result<Vec<u8>, Error> {
+    if manifest.resources.is_empty() {
+        return Err(Error::EmptyModel {
+            path: std::path::PathBuf::from(&manifest.model_name),
+        });
+    }
+    let statement = statement::statement_bytes(manifest);
     check_statement_size(&statement)?;
     let bundle = signer.sign(&statement)?;
     if bundle.len() > MAX_BUNDLE_BYTES {

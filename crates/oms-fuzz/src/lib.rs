@@ -8,10 +8,12 @@
 //! payload) split the bytes with [`split`].
 
 mod inspect;
+mod oci;
 mod scan;
 mod targets;
 
 pub use inspect::inspect;
+pub use oci::oci_manifest;
 pub use scan::{scan_capture, scan_pickle, scan_sniff};
 pub use targets::{
     bundle, certificate, chain, dsse, pem_keys, pkcs11_uri, sigstore_verify, statement, trust_root,
@@ -35,6 +37,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("scan_pickle", scan_pickle),
     ("scan_sniff", scan_sniff),
     ("scan_capture", scan_capture),
+    ("oci_manifest", oci_manifest),
 ];
 
 /// The separator between the parts of a multi-part input: unlikely inside PEM, JSON or DER

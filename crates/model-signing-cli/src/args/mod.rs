@@ -2,12 +2,14 @@
 //! 1.1.1 underscore spellings reach them through [`crate::argv::normalize_option_names`].
 
 mod common;
+mod oci;
 mod scan;
 mod sign;
 mod tools;
 mod verify;
 
 pub use common::{HashAlgorithmArg, HashingArgs, MethodArg, ModelArgs, OutputFormat};
+pub use oci::OciCommand;
 pub use scan::{ScanArgs, ScanGateArgs};
 pub use sign::{SignCommon, SignMethod, SignSigstoreArgs};
 pub use tools::{DemoArgs, DigestArgs, InspectArgs};
@@ -96,6 +98,10 @@ pub enum Command {
     Scan(ScanArgs),
     /// Run a self-contained sign / verify / tamper walk-through in a temporary directory.
     Demo(DemoArgs),
+    /// Models in OCI registries (CNCF ModelPack): push and pull. Sign and verify an artifact
+    /// with `sign`/`verify` and an `oci://REF` model path.
+    #[command(subcommand)]
+    Oci(OciCommand),
 }
 
 #[cfg(test)]

@@ -64,7 +64,7 @@ pub fn execute(method: &SignMethod, progress: &HashProgress) -> Result<(), Error
     model_signing::write_signature(&common.signature, &bundle)
 }
 
-fn signer(method: &SignMethod) -> Result<Box<dyn Signer>, Error> {
+pub(super) fn signer(method: &SignMethod) -> Result<Box<dyn Signer>, Error> {
     // Module search folders for PKCS#11 `module-name`: the URI's module-path covers the CLI.
     let no_module_paths = &[];
     Ok(match method {

@@ -164,7 +164,7 @@ pub fn report_to(
     }
 }
 
-fn verifier(method: &VerifyMethod) -> Result<Box<dyn BundleVerifier>, Error> {
+pub(super) fn verifier(method: &VerifyMethod) -> Result<Box<dyn BundleVerifier>, Error> {
     Ok(match method {
         VerifyMethod::Sigstore(args) => sigstore::verifier(args)?,
         VerifyMethod::Key(args) => Box::new(KeyVerifier::from_pem_file(&args.public_key)?),

@@ -16,6 +16,7 @@ mod demo;
 mod fixtures;
 mod interop_reference;
 mod large_models;
+mod oci_registry;
 mod pkcs11_cli;
 mod scan_cli;
 mod sigstore_cli;

@@ -364,6 +364,7 @@ fn the_edge_check_finds_a_new_edge_and_a_stale_exception() {
         [
             "oms-fuzz -> oms-format",
             "oms-fuzz -> oms-keys",
+            "oms-fuzz -> oms-oci",
             "oms-fuzz -> oms-pkcs11",
             "oms-fuzz -> oms-scan",
             "oms-fuzz -> oms-sigstore"

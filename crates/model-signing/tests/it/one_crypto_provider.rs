@@ -10,12 +10,15 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// `cargo tree -i <package>` over every crate, dev and build dependencies and every target.
+/// `cargo tree -i <package>` over every crate, dev and build dependencies, for this target.
 fn dependents(package: &str) -> String {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = Command::new(cargo)
         .current_dir(workspace())
-        .args(["tree", "--offline", "--workspace", "--target", "all"])
+        // This machine's target only: with `--target all`, cargo tree needs the sources of every
+        // platform's dependencies (android_system_properties, …), which a build here never
+        // downloads, and `--offline` then fails on a fresh machine.
+        .args(["tree", "--offline", "--workspace"])
         .args(["-e", "normal,build,dev", "--prefix", "none", "-i", package])
         .output()
         .unwrap();

@@ -18,7 +18,8 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use kube::runtime::{reflector, watcher, WatchStreamExt};
 use kube::{Api, Client};
-use model_validation_operator::crd::{self, ModelValidation};
+use model_validation_operator::crd::{self, ClusterModelValidation, ModelValidation};
+use model_validation_operator::index::{PolicyIndex, SharedIndex};
 use model_validation_operator::leader::{self, LeaseConfig};
 use model_validation_operator::metrics::{self, Metrics};
 use model_validation_operator::self_signed::{self, SelfSignedConfig};
@@ -41,7 +42,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Print the ModelValidation CustomResourceDefinition as YAML.
-    Crd,
+    Crd {
+        /// Print the ClusterModelValidation CRD instead.
+        #[arg(long)]
+        cluster: bool,
+    },
     /// Serve the webhook and run the controller.
     Run(RunArgs),
 }
@@ -118,8 +123,13 @@ struct RunArgs {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Crd => {
-            print!("{}", crd::crd_yaml().context("serializing the CRD")?);
+        Command::Crd { cluster } => {
+            let yaml = if cluster {
+                crd::cluster_crd_yaml()
+            } else {
+                crd::crd_yaml()
+            };
+            print!("{}", yaml.context("serializing the CRD")?);
             Ok(())
         }
         Command::Run(args) => {
@@ -197,9 +207,17 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         }
     });
 
-    // The webhook's CR cache; misses go to the API.
+    // The webhook's CR caches (misses of a labelled pod's CR go to the API), and the index of
+    // selecting policies rebuilt from them at every change.
     let (store, writer) = reflector::store::<ModelValidation>();
+    let (cluster_store, cluster_writer) = reflector::store::<ClusterModelValidation>();
+    let index = SharedIndex::default();
+    let rebuild = {
+        let (store, cluster_store, index) = (store.clone(), cluster_store.clone(), index.clone());
+        move || index.set(PolicyIndex::build(store.state(), cluster_store.state()))
+    };
     let mvs: Api<ModelValidation> = Api::all(client.clone());
+    let on_change = rebuild.clone();
     tokio::spawn(async move {
         use futures::StreamExt;
         // Only what `decide` reads: no status (its verdict list), no managed fields.
@@ -211,8 +229,30 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             });
         reflector(writer, spec_only)
             .default_backoff()
-            .applied_objects()
-            .for_each(|_| async {})
+            .touched_objects()
+            .for_each(|_| {
+                on_change();
+                async {}
+            })
+            .await;
+    });
+    let cmvs: Api<ClusterModelValidation> = Api::all(client.clone());
+    let on_change = rebuild.clone();
+    tokio::spawn(async move {
+        use futures::StreamExt;
+        let spec_only =
+            watcher(cmvs, watcher::Config::default()).modify(|cmv: &mut ClusterModelValidation| {
+                cmv.status = None;
+                cmv.metadata.managed_fields = None;
+                cmv.metadata.annotations = None;
+            });
+        reflector(cluster_writer, spec_only)
+            .default_backoff()
+            .touched_objects()
+            .for_each(|_| {
+                on_change();
+                async {}
+            })
             .await;
     });
     let settings = Arc::new(Settings {
@@ -225,6 +265,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         lookup: Arc::new(webhook::ApiLookup {
             client: client.clone(),
             cache: Some(store),
+            index,
         }),
         settings: settings.clone(),
         metrics: metrics.clone(),

@@ -4,7 +4,8 @@ use k8s_openapi::api::core::v1::{ContainerStateTerminated, ContainerStatus, Pod}
 
 use crate::crd::{ModelValidation, ModelValidationStatus, PodVerdict, StatusCondition};
 use crate::injection::{self, Injection};
-use crate::mutate::{decide, Decision};
+use crate::mutate::{decide_for, Decision};
+use crate::scope::Policy;
 use crate::settings::Settings;
 use crate::{INJECTED_HASH_ANNOTATION, MODEL_LABEL, VERIFIER_CONTAINER};
 
@@ -95,8 +96,16 @@ pub fn verdict_from_pod(pod: &Pod, mv: &ModelValidation, settings: &Settings) ->
             .as_ref()
             .map(|t| t.0.to_string())
             .unwrap_or_else(|| created.clone());
-        if t.exit_code == 0 {
+        if t.exit_code == 0 && !reported_failure(t) {
             verdict(VERIFIED, "Verification succeeded".into(), time)
+        } else if t.exit_code == 0 {
+            // `mode: Warn` (`--report-only`): the verifier failed and let the pod start.
+            let reason = format!("pod started anyway (Warn): {}", failure_reason(t));
+            verdict(
+                FAILED,
+                reason.chars().take(MAX_REASON_CHARS).collect(),
+                time,
+            )
         } else {
             verdict(FAILED, failure_reason(t), time)
         }
@@ -133,7 +142,19 @@ fn is_current_injection(pod: &Pod, mv: &ModelValidation, settings: &Settings) ->
     if let Some(spec) = admitted.spec.as_mut() {
         spec.ephemeral_containers = None;
     }
-    matches!(decide(&admitted, Some(mv), settings), Decision::Allow(_))
+    matches!(
+        decide_for(&admitted, &Policy::namespaced(mv), settings),
+        Decision::Allow(_)
+    )
+}
+
+/// A verifier that exited 0 under `--report-only` but says it failed.
+fn reported_failure(t: &ContainerStateTerminated) -> bool {
+    t.message
+        .as_deref()
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.trim_start().starts_with("Verification failed"))
 }
 
 /// The reason a failed verifier gave: its one-line termination message without the

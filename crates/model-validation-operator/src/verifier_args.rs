@@ -7,7 +7,8 @@
 //! ```
 //!
 //! followed (before `<model>`) by the scan flags when the CR asks for a scan (`--scan`, then
-//! `--scan-warn-only` for `Warn`, `--scan-allow-unknown`), `--termination-log /dev/termination-log`
+//! `--scan-warn-only` for `Warn`, `--scan-allow-unknown`), `--report-only` under the policy's
+//! `mode: Warn`, `--termination-log /dev/termination-log`
 //! and, for Sigstore, `--offline`.
 
 use crate::crd::{Method, ModelSpec, ScanMode, SigstoreConfig};
@@ -108,6 +109,9 @@ pub fn build(
         if options.scan_allow_unknown {
             args.push("--scan-allow-unknown".into());
         }
+    }
+    if options.report_only {
+        args.push("--report-only".into());
     }
     args.extend(["--termination-log".into(), TERMINATION_LOG.into()]);
     if offline && matches!(method, ResolvedMethod::Sigstore(_)) {

@@ -9,7 +9,9 @@
 )]
 
 use kube::CustomResourceExt;
-use model_validation_operator::crd::{crd_yaml, ModelValidation};
+use model_validation_operator::crd::{
+    cluster_crd_yaml, crd_yaml, ClusterModelValidation, ModelValidation,
+};
 
 #[test]
 fn committed_crd_matches_the_generated_one() {
@@ -22,6 +24,20 @@ fn committed_crd_matches_the_generated_one() {
         committed,
         crd_yaml().unwrap(),
         "regenerate with: cargo run -p model-validation-operator -- crd > config/crd/bases/ml.sigstore.dev_modelvalidations.yaml"
+    );
+}
+
+#[test]
+fn committed_cluster_crd_matches_the_generated_one() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/crd/bases/ml.sigstore.dev_clustermodelvalidations.yaml"
+    );
+    let committed = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert_eq!(
+        committed,
+        cluster_crd_yaml().unwrap(),
+        "regenerate with: cargo run -p model-validation-operator -- crd --cluster > config/crd/bases/ml.sigstore.dev_clustermodelvalidations.yaml"
     );
 }
 
@@ -85,9 +101,13 @@ fn every_string_and_list_in_the_crd_is_bounded() {
             walk(items, &format!("{at}[]"), unbounded);
         }
     }
-    let crd = serde_json::to_value(ModelValidation::crd()).unwrap();
-    let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
-    let mut unbounded = Vec::new();
-    walk(schema, "", &mut unbounded);
-    assert!(unbounded.is_empty(), "unbounded: {unbounded:?}");
+    for crd in [
+        serde_json::to_value(ModelValidation::crd()).unwrap(),
+        serde_json::to_value(ClusterModelValidation::crd()).unwrap(),
+    ] {
+        let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+        let mut unbounded = Vec::new();
+        walk(schema, "", &mut unbounded);
+        assert!(unbounded.is_empty(), "unbounded: {unbounded:?}");
+    }
 }

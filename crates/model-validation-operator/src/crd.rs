@@ -314,10 +314,20 @@ pub struct ModelValidationStatus {
     /// Pods injected for an earlier spec (or verifier): their verdicts no longer count.
     #[serde(default)]
     pub stale_pods: i32,
+    /// `mode: Audit`: pods in scope that admission under `Enforce` would refuse.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub would_refuse_pods: i32,
+    /// `mode: Audit`: pods in scope running without verification.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unverified_pods: i32,
     /// The newest verdicts first, at most [`crate::status::MAX_RECENT_VERDICTS`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 20))]
     pub recent_verdicts: Vec<PodVerdict>,
+}
+
+fn is_zero(n: &i32) -> bool {
+    *n == 0
 }
 
 /// A `metav1.Condition`.
@@ -347,7 +357,8 @@ pub struct PodVerdict {
     pub pod: String,
     #[schemars(length(max = 64))]
     pub uid: String,
-    /// `Verified`, `Failed`, `Pending`, `NotInjected` or `Stale`.
+    /// `Verified`, `Failed`, `Pending`, `NotInjected`, `Stale`, or under `mode: Audit`
+    /// `WouldRefuse` and `Unverified`.
     #[schemars(length(max = 16))]
     pub result: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]

@@ -13,6 +13,7 @@
 )]
 
 pub mod admission;
+pub mod audit;
 pub mod controller;
 pub mod crd;
 pub mod govern;
@@ -35,6 +36,7 @@ pub mod verifier_args;
 pub mod view;
 pub mod volumes;
 pub mod webhook;
+pub mod webhook_scope;
 
 /// The pod label whose value names the `ModelValidation` in the pod's namespace.
 pub const MODEL_LABEL: &str = "validation.ml.sigstore.dev/ml";

@@ -25,7 +25,7 @@ use model_validation_operator::metrics::{self, Metrics};
 use model_validation_operator::self_signed::{self, SelfSignedConfig};
 use model_validation_operator::settings::{self, Settings};
 use model_validation_operator::tls::{self, ReloadingResolver};
-use model_validation_operator::{controller, webhook};
+use model_validation_operator::{controller, webhook, webhook_scope};
 
 #[derive(Parser)]
 #[command(
@@ -71,7 +71,8 @@ struct RunArgs {
     /// configuration's caBundle.
     #[arg(long, env = "SELF_SIGNED_TLS", requires = "webhook_config_name")]
     self_signed_tls: bool,
-    /// The MutatingWebhookConfiguration whose caBundle the self-signed mode maintains.
+    /// The MutatingWebhookConfiguration whose caBundle the self-signed mode maintains, and
+    /// whose governed-pods entry lists the claims the policies govern.
     #[arg(long, env = "WEBHOOK_CONFIG_NAME")]
     webhook_config_name: Option<String>,
     /// The webhook Service (self-signed certificate names).
@@ -212,10 +213,41 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let (store, writer) = reflector::store::<ModelValidation>();
     let (cluster_store, cluster_writer) = reflector::store::<ClusterModelValidation>();
     let index = SharedIndex::default();
+    // The governed claims, for the webhook configuration's match condition.
+    let (claims_tx, mut claims_rx) = tokio::sync::watch::channel(String::new());
+    claims_rx.mark_changed();
     let rebuild = {
         let (store, cluster_store, index) = (store.clone(), cluster_store.clone(), index.clone());
-        move || index.set(PolicyIndex::build(store.state(), cluster_store.state()))
+        let claims_tx = Arc::new(claims_tx);
+        move || {
+            let built = PolicyIndex::build(store.state(), cluster_store.state());
+            let expression = webhook_scope::match_expression(built.claim_names());
+            claims_tx.send_if_modified(|e| {
+                let changed = *e != expression;
+                *e = expression;
+                changed
+            });
+            index.set(built);
+        }
     };
+    match args.webhook_config_name.clone() {
+        Some(name) => {
+            let ready = (store.clone(), cluster_store.clone());
+            let client = client.clone();
+            tokio::spawn(async move {
+                // A scope written before both caches are listed would leave out policies.
+                if ready.0.wait_until_ready().await.is_ok()
+                    && ready.1.wait_until_ready().await.is_ok()
+                {
+                    keep_webhook_scope(client, name, claims_rx).await;
+                }
+            });
+        }
+        None => tracing::warn!(
+            "no --webhook-config-name: the webhook configuration's governed claims are not \
+             maintained, so unlabelled pods reach the webhook only as the configuration says"
+        ),
+    }
     let mvs: Api<ModelValidation> = Api::all(client.clone());
     let on_change = rebuild.clone();
     tokio::spawn(async move {
@@ -317,6 +349,30 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     handle.graceful_shutdown(Some(Duration::from_secs(5)));
     server.await.context("webhook server task")??;
     Ok(())
+}
+
+/// Writes the governed claims into the webhook configuration whenever they change (and again
+/// after a failure), once both policy caches have been listed.
+async fn keep_webhook_scope(
+    client: Client,
+    name: String,
+    mut claims: tokio::sync::watch::Receiver<String>,
+) {
+    loop {
+        if claims.changed().await.is_err() {
+            return;
+        }
+        loop {
+            let expression = claims.borrow_and_update().clone();
+            match webhook_scope::sync(&client, &name, &expression).await {
+                Ok(_) => break,
+                Err(err) => {
+                    tracing::warn!("updating the webhook's governed claims: {err:#}");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+            }
+        }
+    }
 }
 
 async fn shutdown_signal() {

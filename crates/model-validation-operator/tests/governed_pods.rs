@@ -584,3 +584,52 @@ fn in_enforce_no_pod_declaring_governed_storage_is_admitted_without_the_verifier
         "only {governed_enforce} governed cases"
     );
 }
+
+#[test]
+fn audit_reports_which_pods_in_scope_enforce_would_refuse_and_why() {
+    use model_validation_operator::audit;
+    use model_validation_operator::status::build_status;
+    let policy = selecting_mv("audited", &["model-storage"], "Audit");
+    let fine = set(unlabelled_pod(), "/metadata/name", json!("fine"));
+    let mut decoy = set(unlabelled_pod(), "/metadata/name", json!("decoy"));
+    decoy["spec"]["containers"].as_array_mut().unwrap().push(json!(
+        {"name": "decoy", "image": "busybox", "volumeMounts": [{"name": "scratch", "mountPath": "/data"}]}
+    ));
+    decoy["spec"]["volumes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "scratch", "emptyDir": {}}));
+    let mut elsewhere = set(unlabelled_pod(), "/metadata/name", json!("other-claim"));
+    elsewhere["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"] = json!("datasets");
+    let pods = vec![pod(fine), pod(decoy), pod(elsewhere)];
+    let verdicts = audit::verdicts(
+        &Policy::namespaced(&policy),
+        &pods,
+        &BTreeMap::new(),
+        &Settings::default(),
+    );
+    let by_pod: BTreeMap<&str, (&str, &str)> = verdicts
+        .iter()
+        .map(|v| (v.pod.as_str(), (v.result.as_str(), v.reason.as_str())))
+        .collect();
+    assert_eq!(
+        by_pod.len(),
+        2,
+        "the pod of another claim is out of scope: {by_pod:?}"
+    );
+    assert_eq!(by_pod["fine"].0, "Unverified");
+    assert_eq!(by_pod["decoy"].0, "WouldRefuse");
+    assert!(
+        by_pod["decoy"].1.contains("\"decoy\""),
+        "{:?}",
+        by_pod["decoy"]
+    );
+    let status = build_status(&policy, &verdicts, "2026-12-08T00:00:00Z");
+    assert_eq!((status.would_refuse_pods, status.unverified_pods), (1, 1));
+    assert_eq!(status.conditions[0].reason, "WouldRefuse");
+    assert!(
+        status.conditions[0].message.contains("decoy"),
+        "{:?}",
+        status.conditions[0]
+    );
+}

@@ -416,3 +416,36 @@ fn warn_mode_answers_with_an_admission_warning() {
         "{args}"
     );
 }
+
+/// A pod a policy selected keeps the promise after admission: the governed label cannot be
+/// removed and an ephemeral container may not mount the model writable.
+#[test]
+fn updates_of_a_selected_pod_keep_the_promise() {
+    let st = indexed(vec![governing_mv("Enforce")], vec![], &[]);
+    let (_, out) = run_json(&st, &review_json("CREATE", unlabelled()));
+    let bytes: Vec<u8> = serde_json::from_value(out["response"]["patch"].clone()).unwrap();
+    let patch: json_patch::Patch = serde_json::from_slice(&bytes).unwrap();
+    let mut running = unlabelled();
+    json_patch::patch(&mut running, &patch).unwrap();
+
+    let mut unlabel = running.clone();
+    unlabel["metadata"]["labels"]
+        .as_object_mut()
+        .unwrap()
+        .remove("validation.ml.sigstore.dev/governed");
+    let (result, out) = run_json(&st, &update_review(running.clone(), unlabel, None));
+    assert_eq!(result, "denied", "{out}");
+    assert!(out["response"]["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("cannot be changed on or removed"));
+
+    let mut debug = running.clone();
+    debug["spec"]["ephemeralContainers"] = json!([{"name": "rw", "image": "busybox",
+        "volumeMounts": [{"name": "model-storage", "mountPath": "/m"}]}]);
+    let (result, out) = run_json(
+        &st,
+        &update_review(running.clone(), debug, Some("ephemeralcontainers")),
+    );
+    assert_eq!(result, "denied", "{out}");
+}

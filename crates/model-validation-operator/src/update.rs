@@ -13,14 +13,8 @@ use crate::{paths, GOVERNED_LABEL, MODEL_LABEL, VERIFIER_CONTAINER};
 
 /// `Ok(())`: admit the update unchanged; `Err`: the message for the client.
 pub fn decide_update(old: &Pod, new: &Pod) -> Result<(), String> {
-    let label = |p: &Pod| {
-        p.metadata
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(MODEL_LABEL))
-            .cloned()
-    };
-    let (before, after) = (label(old), label(new));
+    let label = |p: &Pod, key: &str| p.metadata.labels.as_ref().and_then(|l| l.get(key)).cloned();
+    let (before, after) = (label(old, MODEL_LABEL), label(new, MODEL_LABEL));
     if before != after {
         let what = match (&before, &after) {
             (None, Some(_)) => "added to",
@@ -34,13 +28,7 @@ pub fn decide_update(old: &Pod, new: &Pod) -> Result<(), String> {
             after.as_deref().unwrap_or("unset")
         ));
     }
-    let governed = |p: &Pod| {
-        p.metadata
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(GOVERNED_LABEL))
-            .cloned()
-    };
+    let governed = |p: &Pod| label(p, GOVERNED_LABEL);
     if governed(old).is_some() && governed(old) != governed(new) {
         return Err(format!(
             "the label {GOVERNED_LABEL} cannot be changed on or removed from an existing pod: \

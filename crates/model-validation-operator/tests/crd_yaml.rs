@@ -14,31 +14,27 @@ use model_validation_operator::crd::{
 };
 
 #[test]
-fn committed_crd_matches_the_generated_one() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../config/crd/bases/ml.sigstore.dev_modelvalidations.yaml"
-    );
-    let committed = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    assert_eq!(
-        committed,
-        crd_yaml().unwrap(),
-        "regenerate with: cargo run -p model-validation-operator -- crd > config/crd/bases/ml.sigstore.dev_modelvalidations.yaml"
-    );
-}
-
-#[test]
-fn committed_cluster_crd_matches_the_generated_one() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../config/crd/bases/ml.sigstore.dev_clustermodelvalidations.yaml"
-    );
-    let committed = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    assert_eq!(
-        committed,
-        cluster_crd_yaml().unwrap(),
-        "regenerate with: cargo run -p model-validation-operator -- crd --cluster > config/crd/bases/ml.sigstore.dev_clustermodelvalidations.yaml"
-    );
+fn committed_crds_match_the_generated_ones() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/crd/bases");
+    for (file, generated, flag) in [
+        (
+            "ml.sigstore.dev_modelvalidations.yaml",
+            crd_yaml().unwrap(),
+            "",
+        ),
+        (
+            "ml.sigstore.dev_clustermodelvalidations.yaml",
+            cluster_crd_yaml().unwrap(),
+            " --cluster",
+        ),
+    ] {
+        let path = format!("{dir}/{file}");
+        let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(
+            committed, generated,
+            "regenerate with: cargo run -p model-validation-operator -- crd{flag} > config/crd/bases/{file}"
+        );
+    }
 }
 
 #[test]

@@ -248,45 +248,18 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
              maintained, so unlabelled pods reach the webhook only as the configuration says"
         ),
     }
-    let mvs: Api<ModelValidation> = Api::all(client.clone());
-    let on_change = rebuild.clone();
-    tokio::spawn(async move {
-        use futures::StreamExt;
-        // Only what `decide` reads: no status (its verdict list), no managed fields.
-        let spec_only =
-            watcher(mvs, watcher::Config::default()).modify(|mv: &mut ModelValidation| {
-                mv.status = None;
-                mv.metadata.managed_fields = None;
-                mv.metadata.annotations = None;
-            });
-        reflector(writer, spec_only)
-            .default_backoff()
-            .touched_objects()
-            .for_each(|_| {
-                on_change();
-                async {}
-            })
-            .await;
-    });
-    let cmvs: Api<ClusterModelValidation> = Api::all(client.clone());
-    let on_change = rebuild.clone();
-    tokio::spawn(async move {
-        use futures::StreamExt;
-        let spec_only =
-            watcher(cmvs, watcher::Config::default()).modify(|cmv: &mut ClusterModelValidation| {
-                cmv.status = None;
-                cmv.metadata.managed_fields = None;
-                cmv.metadata.annotations = None;
-            });
-        reflector(cluster_writer, spec_only)
-            .default_backoff()
-            .touched_objects()
-            .for_each(|_| {
-                on_change();
-                async {}
-            })
-            .await;
-    });
+    tokio::spawn(reflect_specs(
+        Api::<ModelValidation>::all(client.clone()),
+        writer,
+        |mv| mv.status = None,
+        rebuild.clone(),
+    ));
+    tokio::spawn(reflect_specs(
+        Api::<ClusterModelValidation>::all(client.clone()),
+        cluster_writer,
+        |cmv| cmv.status = None,
+        rebuild.clone(),
+    ));
     let settings = Arc::new(Settings {
         verifier_image: args.verifier_image.clone(),
         default_pull_policy: args.verifier_pull_policy.clone(),
@@ -349,6 +322,39 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     handle.graceful_shutdown(Some(Duration::from_secs(5)));
     server.await.context("webhook server task")??;
     Ok(())
+}
+
+/// Keeps `writer`'s cache of `api` with only what `decide` reads (no status with its verdict
+/// list, no annotations, no managed fields), calling `on_change` at every event.
+async fn reflect_specs<K>(
+    api: Api<K>,
+    writer: reflector::store::Writer<K>,
+    strip_status: fn(&mut K),
+    on_change: impl Fn() + Send + 'static,
+) where
+    K: kube::Resource<DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    use futures::StreamExt;
+    let spec_only = watcher(api, watcher::Config::default()).modify(move |object: &mut K| {
+        strip_status(object);
+        let meta = object.meta_mut();
+        meta.managed_fields = None;
+        meta.annotations = None;
+    });
+    reflector(writer, spec_only)
+        .default_backoff()
+        .touched_objects()
+        .for_each(|_| {
+            on_change();
+            async {}
+        })
+        .await;
 }
 
 /// Writes the governed claims into the webhook configuration whenever they change (and again

@@ -349,7 +349,7 @@ async fn the_backdoor_in_config_json_fails_and_the_status_names_config_json() {
         runs[0].output
     );
     assert!(
-        runs[0].termination_message.contains("signme-1"),
+        runs[0].termination_message.contains("config.json"),
         "{}",
         runs[0].termination_message
     );

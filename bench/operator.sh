@@ -2,10 +2,11 @@
 # Admission latency of the operator's webhook under a fixed rate over HTTPS on loopback, and
 # the server process's RSS idle and under load. Results go into bench/OPERATOR.md by hand.
 #
-#   bench/operator.sh [RATE=500] [SECONDS=20]
+#   bench/operator.sh [RATE=500] [SECONDS=20] [PODS=labelled|governed|ungoverned]
 set -euo pipefail
 RATE=${1:-500}
 SECONDS_=${2:-20}
+PODS=${3:-labelled}
 cd "$(dirname "$0")/.."
 cargo build --release -q -p model-validation-operator --example admission_load
 BIN=target/release/examples/admission_load
@@ -30,7 +31,7 @@ PEAK=0
     awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; sleep 0.2
   done ) > "$WORK/rss.samples" &
 SAMPLER=$!
-"${CLIENT_CPU[@]}" "$BIN" load --port "$PORT" --ca "$WORK/ca.pem" --rate "$RATE" --seconds "$SECONDS_"
+"${CLIENT_CPU[@]}" "$BIN" load --port "$PORT" --ca "$WORK/ca.pem" --rate "$RATE" --seconds "$SECONDS_" --pods "$PODS"
 kill "$SAMPLER" 2>/dev/null || true
 PEAK=$(sort -n "$WORK/rss.samples" | tail -1)
 echo "peak RSS under load: $(awk -v k="$PEAK" 'BEGIN {print k/1024 " MiB"}')"

@@ -6,12 +6,18 @@
 //! of the workshop's pod at a fixed rate (open loop: latency is measured from each request's
 //! scheduled time, so a stalled server cannot hide its queueing) and prints p50/p90/p99/max
 //! and the error count. `bench/operator.sh` runs both and samples the server's RSS.
+//!
+//! `--pods labelled` (default) sends the workshop's labelled pod; `governed` the same pod
+//! without the label, which a selecting policy governs by its claim; `ungoverned` an unlabelled
+//! pod whose claim no policy governs (answered after the index lookup). The server's index holds
+//! `--policies N` selecting policies (default 100), one of them governing the workshop's claim.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use model_validation_operator::crd::ModelValidation;
+use model_validation_operator::index::{PolicyIndex, PolicyObject};
 use model_validation_operator::metrics::Metrics;
 use model_validation_operator::self_signed::generate;
 use model_validation_operator::settings::Settings;
@@ -21,13 +27,35 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use serde_json::json;
 
-struct OneCr(ModelValidation);
+struct OneCr(ModelValidation, PolicyIndex);
 
 impl ModelValidationLookup for OneCr {
     fn get<'a>(&'a self, _namespace: &'a str, _name: &'a str) -> LookupFuture<'a> {
         let mv = self.0.clone();
         Box::pin(async move { Ok(Some(mv)) })
     }
+    fn candidates(&self, namespace: &str, claims: &[&str]) -> Vec<PolicyObject> {
+        self.1.candidates(namespace, claims)
+    }
+}
+
+/// `count` selecting policies: the workshop's CR governing its claim, the rest other claims in
+/// other namespaces.
+fn index(mv: &ModelValidation, count: usize) -> anyhow::Result<PolicyIndex> {
+    let mut policies = Vec::with_capacity(count);
+    for i in 0..count {
+        let mut p = mv.clone();
+        let (namespace, claim) = if i == 0 {
+            ("ml-workshop".to_owned(), "model-storage".to_owned())
+        } else {
+            (format!("team-{i}"), format!("models-{i}"))
+        };
+        p.metadata.namespace = Some(namespace);
+        p.metadata.name = Some(format!("policy-{i}"));
+        p.spec.governs = Some(serde_json::from_value(json!({"claimNames": [claim]}))?);
+        policies.push(Arc::new(p));
+    }
+    Ok(PolicyIndex::build(policies, Vec::new()))
 }
 
 fn arg(args: &[String], name: &str, default: &str) -> String {
@@ -46,18 +74,22 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     match args.get(1).map(String::as_str) {
-        Some("serve") => rt.block_on(serve(&arg(&args, "--ca-out", "ca.pem"))),
+        Some("serve") => rt.block_on(serve(
+            &arg(&args, "--ca-out", "ca.pem"),
+            arg(&args, "--policies", "100").parse()?,
+        )),
         Some("load") => rt.block_on(load(
             arg(&args, "--port", "9443").parse()?,
             &arg(&args, "--ca", "ca.pem"),
             arg(&args, "--rate", "500").parse()?,
             arg(&args, "--seconds", "20").parse()?,
+            &arg(&args, "--pods", "labelled"),
         )),
-        _ => anyhow::bail!("usage: admission_load serve --ca-out FILE | load --port N --ca FILE --rate R --seconds S"),
+        _ => anyhow::bail!("usage: admission_load serve --ca-out FILE | load --port N --ca FILE --rate R --seconds S [--pods labelled|governed|ungoverned]"),
     }
 }
 
-async fn serve(ca_out: &str) -> anyhow::Result<()> {
+async fn serve(ca_out: &str, policies: usize) -> anyhow::Result<()> {
     let tls = generate(&["localhost".to_owned(), "127.0.0.1".to_owned()])?;
     std::fs::write(ca_out, &tls.ca_pem)?;
     let resolver = ReloadingResolver::new(Some(certified_key(
@@ -73,8 +105,9 @@ async fn serve(ca_out: &str) -> anyhow::Result<()> {
             "config": {"sigstoreConfig": {"certificateIdentity": "user@example.com", "certificateOidcIssuer": "https://github.com/login/oauth"}}
         }
     }))?;
+    let index = index(&mv, policies.max(1))?;
     let state = WebhookState {
-        lookup: Arc::new(OneCr(mv)),
+        lookup: Arc::new(OneCr(mv, index)),
         settings: Arc::new(Settings::default()),
         metrics: Arc::new(Metrics::default()),
     };
@@ -91,7 +124,15 @@ async fn serve(ca_out: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn review_body(i: u64) -> Vec<u8> {
+fn review_body(i: u64, pods: &str) -> Vec<u8> {
+    let labels = match pods {
+        "labelled" => json!({"validation.ml.sigstore.dev/ml": "workshop-model"}),
+        _ => json!({"app": "inference"}),
+    };
+    let claim = match pods {
+        "ungoverned" => "scratch-data",
+        _ => "model-storage",
+    };
     serde_json::to_vec(&json!({
         "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
         "request": {
@@ -100,18 +141,19 @@ fn review_body(i: u64) -> Vec<u8> {
             "namespace": "ml-workshop", "operation": "CREATE", "userInfo": {"username": "bench"},
             "object": {"apiVersion": "v1", "kind": "Pod",
                 "metadata": {"name": format!("ml-workload-{i}"), "namespace": "ml-workshop",
-                             "labels": {"validation.ml.sigstore.dev/ml": "workshop-model"}},
+                             "labels": labels},
                 "spec": {"containers": [{"name": "inference", "image": "nginx:alpine",
                     "volumeMounts": [{"name": "model-storage", "mountPath": "/data"},
                                      {"name": "kube-api-access", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true}]}],
-                         "volumes": [{"name": "model-storage", "persistentVolumeClaim": {"claimName": "model-storage"}},
+                         "volumes": [{"name": "model-storage", "persistentVolumeClaim": {"claimName": claim}},
                                      {"name": "kube-api-access", "projected": {"sources": []}}]}}
         }
     }))
     .unwrap_or_default()
 }
 
-async fn load(port: u16, ca: &str, rate: u64, seconds: u64) -> anyhow::Result<()> {
+async fn load(port: u16, ca: &str, rate: u64, seconds: u64, pods: &str) -> anyhow::Result<()> {
+    let patched = pods != "ungoverned";
     // reqwest is built without a crypto provider: it is given the process's own.
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(&std::fs::read(ca)?) {
@@ -130,7 +172,7 @@ async fn load(port: u16, ca: &str, rate: u64, seconds: u64) -> anyhow::Result<()
     let url = format!("https://127.0.0.1:{port}{}", webhook::PATH);
     // Warm up the connection pool.
     for i in 0..20 {
-        let _ = client.post(&url).body(review_body(i)).send().await;
+        let _ = client.post(&url).body(review_body(i, pods)).send().await;
     }
     let total = rate * seconds;
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
@@ -139,13 +181,16 @@ async fn load(port: u16, ca: &str, rate: u64, seconds: u64) -> anyhow::Result<()
     for i in 0..total {
         let scheduled = start + interval * i as u32;
         tokio::time::sleep_until(scheduled.into()).await;
-        let (client, url, body) = (client.clone(), url.clone(), review_body(i));
+        let (client, url, body) = (client.clone(), url.clone(), review_body(i, pods));
         tasks.push(tokio::spawn(async move {
             let ok = match client.post(&url).body(body).send().await {
                 Ok(resp) if resp.status().is_success() => resp
                     .bytes()
                     .await
-                    .map(|b| b.windows(9).any(|w| w == b"JSONPatch"))
+                    .map(|b| {
+                        let allowed = b.windows(14).any(|w| w == br#""allowed":true"#);
+                        allowed && b.windows(9).any(|w| w == b"JSONPatch") == patched
+                    })
                     .unwrap_or(false),
                 _ => false,
             };
@@ -168,7 +213,7 @@ async fn load(port: u16, ca: &str, rate: u64, seconds: u64) -> anyhow::Result<()
         latencies.get(i).copied().unwrap_or_default()
     };
     println!(
-        "requests {total} in {:.1} s ({:.0}/s offered {rate}/s), errors {errors}, p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        "pods {pods}: requests {total} in {:.1} s ({:.0}/s offered {rate}/s), errors {errors}, p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
         wall.as_secs_f64(),
         total as f64 / wall.as_secs_f64(),
         pct(0.50).as_secs_f64() * 1e3,

@@ -82,13 +82,14 @@ pub fn count_json_values(body: &[u8], cap: usize) -> usize {
 /// What the handler must do with a parsed request.
 #[derive(Debug)]
 pub enum Action {
-    /// Answer now (not a pod CREATE, or not labelled).
+    /// Answer now (not a pod CREATE).
     Respond(Box<AdmissionResponse>),
-    /// Look up the CR `cr_name` in `namespace` and decide for `pod`.
+    /// Look up the CR `cr_name` (the pod's label, if any) in `namespace` and the policies
+    /// that may select the pod, and decide.
     Decide {
         pod: Box<Pod>,
         namespace: String,
-        cr_name: String,
+        cr_name: Option<String>,
     },
 }
 
@@ -163,13 +164,10 @@ pub fn classify(req: &AdmissionRequest<DynamicObject>) -> Action {
         .as_ref()
         .and_then(|l| l.get(MODEL_LABEL))
         .cloned();
-    match cr_name {
-        None => Action::Respond(Box::new(allow(req, None))),
-        Some(cr_name) => Action::Decide {
-            pod: Box::new(pod),
-            namespace,
-            cr_name,
-        },
+    Action::Decide {
+        pod: Box::new(pod),
+        namespace,
+        cr_name,
     }
 }
 
@@ -206,6 +204,18 @@ pub fn respond(req: &AdmissionRequest<DynamicObject>, decision: Decision) -> Adm
         },
         Decision::Deny(message) => refuse(req, 403, message),
     }
+}
+
+/// The response for a decision with its warnings (which `kubectl` prints).
+pub fn respond_with(
+    req: &AdmissionRequest<DynamicObject>,
+    admission: crate::govern::Admission,
+) -> AdmissionResponse {
+    let mut response = respond(req, admission.decision);
+    if response.allowed && !admission.warnings.is_empty() {
+        response.warnings = Some(admission.warnings);
+    }
+    response
 }
 
 fn allow(req: &AdmissionRequest<DynamicObject>, warning: Option<String>) -> AdmissionResponse {

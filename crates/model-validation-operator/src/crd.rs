@@ -2,6 +2,8 @@
 //! spec shape plus what it lacked: regex identities, GitHub workflow claims, trust material by
 //! reference, and a status that says whether verification passed.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::core::v1::ResourceRequirements;
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
@@ -55,6 +57,106 @@ pub struct ModelValidationSpec {
     /// dangerous files still fail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scan_allow_unknown: Option<bool>,
+    /// What the policy governs besides the pods labelled with its name: every pod in its scope
+    /// that declares one of these claims gets the verifier, label or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub governs: Option<Governs>,
+    /// `Enforce` (default): a model that fails keeps the pod from starting. `Warn`: the pod is
+    /// admitted with a warning and starts whatever the verdict, which the status reports.
+    /// `Audit`: nothing is injected; the status reports the pods in scope and whether admission
+    /// would have refused them. Applies to the scan too (`scan: Enforce` acts as `Warn` under
+    /// `Warn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<PolicyMode>,
+}
+
+/// How a policy acts on the pods it governs, weakest first (the order is how policies
+/// governing one pod combine: the strictest wins).
+#[derive(
+    schemars::JsonSchema,
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+)]
+pub enum PolicyMode {
+    Audit,
+    Warn,
+    #[default]
+    Enforce,
+}
+
+/// The storage (and optionally the pods) a policy governs within its scope.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Governs {
+    /// PersistentVolumeClaim names: a pod that declares a volume of one of these claims is
+    /// governed.
+    #[schemars(length(min = 1, max = 32), inner(length(max = 253)))]
+    #[x_kube(validation = Rule::new("self.all(c, c.matches('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$'))").message("claimNames must be PersistentVolumeClaim names"))]
+    pub claim_names: Vec<String>,
+    /// Only pods whose labels match (default: every pod that declares a governed claim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_selector: Option<Selector>,
+}
+
+/// A label selector (the shape of Kubernetes' `LabelSelector`, bounded).
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Selector {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("maxProperties" = 32))]
+    pub match_labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 32))]
+    pub match_expressions: Vec<SelectorRequirement>,
+}
+
+/// One requirement of a [`Selector`].
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SelectorRequirement {
+    #[schemars(length(max = 317))]
+    pub key: String,
+    #[x_kube(validation = Rule::new("self in ['In', 'NotIn', 'Exists', 'DoesNotExist']").message("operator must be In, NotIn, Exists or DoesNotExist"))]
+    #[schemars(length(max = 16))]
+    pub operator: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64), inner(length(max = 63)))]
+    pub values: Vec<String>,
+}
+
+/// A cluster-wide `ModelValidation`, owned by the platform team: it governs the claims of
+/// `spec.governs` in every namespace `namespaceSelector` picks, and no pod label can weaken it.
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[kube(
+    group = "ml.sigstore.dev",
+    version = "v1alpha1",
+    kind = "ClusterModelValidation",
+    plural = "clustermodelvalidations",
+    singular = "clustermodelvalidation",
+    shortname = "cmv",
+    status = "ModelValidationStatus",
+    printcolumn = r#"{"name":"Mode","type":"string","jsonPath":".spec.mode"}"#,
+    printcolumn = r#"{"name":"Verified","type":"integer","jsonPath":".status.verifiedPods"}"#,
+    printcolumn = r#"{"name":"Failed","type":"integer","jsonPath":".status.failedPods"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
+)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("has(self.governs)").message("a ClusterModelValidation must say what it governs (spec.governs.claimNames)"))]
+#[x_kube(validation = Rule::new("has(self.config.sigstoreConfig) && !has(self.config.clientTrustConfig)").message("a ClusterModelValidation may only use sigstoreConfig without clientTrustConfig: a ConfigMap or Secret would be read from the pod's namespace"))]
+pub struct ClusterModelValidationSpec {
+    /// The namespaces governed (default: every namespace the webhook sees).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace_selector: Option<Selector>,
+    #[serde(flatten)]
+    pub policy: ModelValidationSpec,
 }
 
 /// What the verifier does with the scanner's verdicts.
@@ -212,10 +314,20 @@ pub struct ModelValidationStatus {
     /// Pods injected for an earlier spec (or verifier): their verdicts no longer count.
     #[serde(default)]
     pub stale_pods: i32,
+    /// `mode: Audit`: pods in scope that admission under `Enforce` would refuse.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub would_refuse_pods: i32,
+    /// `mode: Audit`: pods in scope running without verification.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unverified_pods: i32,
     /// The newest verdicts first, at most [`crate::status::MAX_RECENT_VERDICTS`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 20))]
     pub recent_verdicts: Vec<PodVerdict>,
+}
+
+fn is_zero(n: &i32) -> bool {
+    *n == 0
 }
 
 /// A `metav1.Condition`.
@@ -245,7 +357,8 @@ pub struct PodVerdict {
     pub pod: String,
     #[schemars(length(max = 64))]
     pub uid: String,
-    /// `Verified`, `Failed`, `Pending`, `NotInjected` or `Stale`.
+    /// `Verified`, `Failed`, `Pending`, `NotInjected`, `Stale`, or under `mode: Audit`
+    /// `WouldRefuse` and `Unverified`.
     #[schemars(length(max = 16))]
     pub result: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -303,4 +416,10 @@ impl ValidationConfig {
 pub fn crd_yaml() -> Result<String, serde_yaml::Error> {
     use kube::CustomResourceExt;
     serde_yaml::to_string(&ModelValidation::crd())
+}
+
+/// The cluster-scoped CRD as YAML (`model-validation-operator crd --cluster`).
+pub fn cluster_crd_yaml() -> Result<String, serde_yaml::Error> {
+    use kube::CustomResourceExt;
+    serde_yaml::to_string(&ClusterModelValidation::crd())
 }

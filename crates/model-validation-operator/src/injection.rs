@@ -9,9 +9,10 @@ use k8s_openapi::api::core::v1::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::crd::{Method, ModelValidation, ScanMode, TrustRef};
+use crate::crd::{Method, ModelValidation, ModelValidationSpec, PolicyMode, ScanMode, TrustRef};
 use crate::paths::{self, Components};
 use crate::policy::effective_options;
+use crate::scope::{Kind, Policy};
 use crate::settings::Settings;
 use crate::storage::{self, Location};
 use crate::verifier_args::{self, ResolvedMethod};
@@ -90,19 +91,31 @@ pub fn pod_mounts(spec: &PodSpec) -> Vec<Mounts<'_>> {
 
 /// The injection `mv` asks for in `pod`.
 pub fn build(pod: &Pod, mv: &ModelValidation, settings: &Settings) -> Result<Injection, String> {
+    build_for(pod, &Policy::namespaced(mv), settings)
+}
+
+/// The injection `policy` asks for in `pod`. Under `mode: Warn` the verifier reports a failure
+/// without failing (`--report-only`), and an enforced scan only warns.
+pub fn build_for(pod: &Pod, policy: &Policy<'_>, settings: &Settings) -> Result<Injection, String> {
     let spec = pod.spec.as_ref().ok_or("pod has no spec")?;
-    let cr = format!(
-        "ModelValidation {}/{}",
-        mv.metadata.namespace.as_deref().unwrap_or_default(),
-        mv.metadata.name.as_deref().unwrap_or_default()
-    );
-    let method = mv.spec.config.method().map_err(|n| {
+    let cr = policy.describe();
+    let mv_spec = policy.spec;
+    let method = mv_spec.config.method().map_err(|n| {
         format!(
             "{cr} must set exactly one of sigstoreConfig, publicKeyConfig (or its alias \
              privateKeyConfig) and pkiConfig, found {n}"
         )
     })?;
-    let model = &mv.spec.model;
+    if policy.kind == Kind::Cluster
+        && (!matches!(method, Method::Sigstore(_)) || mv_spec.config.client_trust_config.is_some())
+    {
+        return Err(format!(
+            "{cr} may only use sigstoreConfig without clientTrustConfig: a key, CA or trust \
+             config reference would be read from the pod's namespace, whose owners a cluster \
+             policy does not trust"
+        ));
+    }
+    let model = &mv_spec.model;
     for (what, path) in [
         ("model.path", &model.path),
         ("model.signaturePath", &model.signature_path),
@@ -115,8 +128,14 @@ pub fn build(pod: &Pod, mv: &ModelValidation, settings: &Settings) -> Result<Inj
     }
     let annotations = pod.metadata.annotations.clone().unwrap_or_default();
     let mut options = effective_options(model, &annotations)?;
-    options.scan = mv.spec.scan.unwrap_or_default();
-    options.scan_allow_unknown = mv.spec.scan_allow_unknown.unwrap_or(false);
+    options.scan = mv_spec.scan.unwrap_or_default();
+    options.scan_allow_unknown = mv_spec.scan_allow_unknown.unwrap_or(false);
+    if policy.mode() == PolicyMode::Warn {
+        options.report_only = true;
+        if options.scan == ScanMode::Enforce {
+            options.scan = ScanMode::Warn;
+        }
+    }
     if options.scan == ScanMode::Enforce && options.ignore_unsigned_files == Some(true) {
         return Err(format!(
             "{cr} sets scan: Enforce with ignoreUnsignedFiles: true, but the verifier scans the \
@@ -147,7 +166,7 @@ pub fn build(pod: &Pod, mv: &ModelValidation, settings: &Settings) -> Result<Inj
         spec,
         containers: &containers,
         model_volumes: &model_volumes,
-        from_pod_volumes: mv.spec.trust_from_pod_volumes == Some(true),
+        from_pod_volumes: mv_spec.trust_from_pod_volumes == Some(true),
         mounts: &mut mounts,
         volumes: Vec::new(),
     };
@@ -170,7 +189,7 @@ pub fn build(pod: &Pod, mv: &ModelValidation, settings: &Settings) -> Result<Inj
                 .ok_or_else(|| format!("{cr} pkiConfig must set certificateAuthority or caRef"))?,
         ),
     };
-    let trust_config = match (method, &mv.spec.config.client_trust_config) {
+    let trust_config = match (method, &mv_spec.config.client_trust_config) {
         (Method::Sigstore(_), Some(c)) => trust.add(
             "trust-config",
             "trust config",
@@ -190,7 +209,7 @@ pub fn build(pod: &Pod, mv: &ModelValidation, settings: &Settings) -> Result<Inj
         settings.sigstore_offline,
     );
     mounts.check_untouchable(settings)?;
-    let container = verifier_container(settings, mv, spec, args, mounts.into_list());
+    let container = verifier_container(settings, mv_spec, spec, args, mounts.into_list());
     let hash = container_hash(&container);
     Ok(Injection {
         container,
@@ -343,7 +362,7 @@ impl TrustFiles<'_, '_> {
 
 fn verifier_container(
     settings: &Settings,
-    mv: &ModelValidation,
+    mv_spec: &ModelValidationSpec,
     spec: &PodSpec,
     args: Vec<String>,
     mounts: Vec<VolumeMount>,
@@ -352,7 +371,7 @@ fn verifier_container(
         name: VERIFIER_CONTAINER.to_owned(),
         image: Some(settings.verifier_image.clone()),
         image_pull_policy: Some(
-            mv.spec
+            mv_spec
                 .image_pull_policy
                 .clone()
                 .unwrap_or_else(|| settings.default_pull_policy.clone()),
@@ -361,7 +380,7 @@ fn verifier_container(
         args: Some(args),
         volume_mounts: Some(mounts),
         resources: Some(
-            mv.spec
+            mv_spec
                 .resources
                 .clone()
                 .unwrap_or_else(|| settings.default_resources.clone()),

@@ -13,8 +13,11 @@
 )]
 
 pub mod admission;
+pub mod audit;
 pub mod controller;
 pub mod crd;
+pub mod govern;
+pub mod index;
 pub mod init_order;
 pub mod injection;
 pub mod leader;
@@ -22,6 +25,7 @@ pub mod metrics;
 pub mod mutate;
 pub mod paths;
 pub mod policy;
+pub mod scope;
 pub mod self_signed;
 pub mod settings;
 pub mod status;
@@ -32,9 +36,13 @@ pub mod verifier_args;
 pub mod view;
 pub mod volumes;
 pub mod webhook;
+pub mod webhook_scope;
 
 /// The pod label whose value names the `ModelValidation` in the pod's namespace.
 pub const MODEL_LABEL: &str = "validation.ml.sigstore.dev/ml";
+/// Set by the webhook on pods a policy selected by their claims (not by [`MODEL_LABEL`]), so
+/// the controller watches them without caching every pod.
+pub const GOVERNED_LABEL: &str = "validation.ml.sigstore.dev/governed";
 /// Namespaces labelled with this (value `"true"`) are skipped by the webhook configuration.
 pub const IGNORE_NAMESPACE_LABEL: &str = "validation.ml.sigstore.dev/ignore";
 /// The injected init container's name (reserved: pods may not declare it themselves).

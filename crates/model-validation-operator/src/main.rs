@@ -18,13 +18,14 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use kube::runtime::{reflector, watcher, WatchStreamExt};
 use kube::{Api, Client};
-use model_validation_operator::crd::{self, ModelValidation};
+use model_validation_operator::crd::{self, ClusterModelValidation, ModelValidation};
+use model_validation_operator::index::{PolicyIndex, SharedIndex};
 use model_validation_operator::leader::{self, LeaseConfig};
 use model_validation_operator::metrics::{self, Metrics};
 use model_validation_operator::self_signed::{self, SelfSignedConfig};
 use model_validation_operator::settings::{self, Settings};
 use model_validation_operator::tls::{self, ReloadingResolver};
-use model_validation_operator::{controller, webhook};
+use model_validation_operator::{controller, webhook, webhook_scope};
 
 #[derive(Parser)]
 #[command(
@@ -41,7 +42,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Print the ModelValidation CustomResourceDefinition as YAML.
-    Crd,
+    Crd {
+        /// Print the ClusterModelValidation CRD instead.
+        #[arg(long)]
+        cluster: bool,
+    },
     /// Serve the webhook and run the controller.
     Run(RunArgs),
 }
@@ -66,7 +71,8 @@ struct RunArgs {
     /// configuration's caBundle.
     #[arg(long, env = "SELF_SIGNED_TLS", requires = "webhook_config_name")]
     self_signed_tls: bool,
-    /// The MutatingWebhookConfiguration whose caBundle the self-signed mode maintains.
+    /// The MutatingWebhookConfiguration whose caBundle the self-signed mode maintains, and
+    /// whose governed-pods entry lists the claims the policies govern.
     #[arg(long, env = "WEBHOOK_CONFIG_NAME")]
     webhook_config_name: Option<String>,
     /// The webhook Service (self-signed certificate names).
@@ -124,8 +130,13 @@ fn main() -> anyhow::Result<()> {
     install_crypto_provider();
     let cli = Cli::parse();
     match cli.command {
-        Command::Crd => {
-            print!("{}", crd::crd_yaml().context("serializing the CRD")?);
+        Command::Crd { cluster } => {
+            let yaml = if cluster {
+                crd::cluster_crd_yaml()
+            } else {
+                crd::crd_yaml()
+            };
+            print!("{}", yaml.context("serializing the CRD")?);
             Ok(())
         }
         Command::Run(args) => {
@@ -203,24 +214,58 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         }
     });
 
-    // The webhook's CR cache; misses go to the API.
+    // The webhook's CR caches (misses of a labelled pod's CR go to the API), and the index of
+    // selecting policies rebuilt from them at every change.
     let (store, writer) = reflector::store::<ModelValidation>();
-    let mvs: Api<ModelValidation> = Api::all(client.clone());
-    tokio::spawn(async move {
-        use futures::StreamExt;
-        // Only what `decide` reads: no status (its verdict list), no managed fields.
-        let spec_only =
-            watcher(mvs, watcher::Config::default()).modify(|mv: &mut ModelValidation| {
-                mv.status = None;
-                mv.metadata.managed_fields = None;
-                mv.metadata.annotations = None;
+    let (cluster_store, cluster_writer) = reflector::store::<ClusterModelValidation>();
+    let index = SharedIndex::default();
+    // The governed claims, for the webhook configuration's match condition.
+    let (claims_tx, mut claims_rx) = tokio::sync::watch::channel(String::new());
+    claims_rx.mark_changed();
+    let rebuild = {
+        let (store, cluster_store, index) = (store.clone(), cluster_store.clone(), index.clone());
+        let claims_tx = Arc::new(claims_tx);
+        move || {
+            let built = PolicyIndex::build(store.state(), cluster_store.state());
+            let expression = webhook_scope::match_expression(built.claim_names());
+            claims_tx.send_if_modified(|e| {
+                let changed = *e != expression;
+                *e = expression;
+                changed
             });
-        reflector(writer, spec_only)
-            .default_backoff()
-            .applied_objects()
-            .for_each(|_| async {})
-            .await;
-    });
+            index.set(built);
+        }
+    };
+    match args.webhook_config_name.clone() {
+        Some(name) => {
+            let ready = (store.clone(), cluster_store.clone());
+            let client = client.clone();
+            tokio::spawn(async move {
+                // A scope written before both caches are listed would leave out policies.
+                if ready.0.wait_until_ready().await.is_ok()
+                    && ready.1.wait_until_ready().await.is_ok()
+                {
+                    keep_webhook_scope(client, name, claims_rx).await;
+                }
+            });
+        }
+        None => tracing::warn!(
+            "no --webhook-config-name: the webhook configuration's governed claims are not \
+             maintained, so unlabelled pods reach the webhook only as the configuration says"
+        ),
+    }
+    tokio::spawn(reflect_specs(
+        Api::<ModelValidation>::all(client.clone()),
+        writer,
+        |mv| mv.status = None,
+        rebuild.clone(),
+    ));
+    tokio::spawn(reflect_specs(
+        Api::<ClusterModelValidation>::all(client.clone()),
+        cluster_writer,
+        |cmv| cmv.status = None,
+        rebuild.clone(),
+    ));
     let settings = Arc::new(Settings {
         verifier_image: args.verifier_image.clone(),
         default_pull_policy: args.verifier_pull_policy.clone(),
@@ -231,6 +276,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         lookup: Arc::new(webhook::ApiLookup {
             client: client.clone(),
             cache: Some(store),
+            index,
         }),
         settings: settings.clone(),
         metrics: metrics.clone(),
@@ -288,6 +334,63 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     handle.graceful_shutdown(Some(Duration::from_secs(5)));
     server.await.context("webhook server task")??;
     Ok(())
+}
+
+/// Keeps `writer`'s cache of `api` with only what `decide` reads (no status with its verdict
+/// list, no annotations, no managed fields), calling `on_change` at every event.
+async fn reflect_specs<K>(
+    api: Api<K>,
+    writer: reflector::store::Writer<K>,
+    strip_status: fn(&mut K),
+    on_change: impl Fn() + Send + 'static,
+) where
+    K: kube::Resource<DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    use futures::StreamExt;
+    let spec_only = watcher(api, watcher::Config::default()).modify(move |object: &mut K| {
+        strip_status(object);
+        let meta = object.meta_mut();
+        meta.managed_fields = None;
+        meta.annotations = None;
+    });
+    reflector(writer, spec_only)
+        .default_backoff()
+        .touched_objects()
+        .for_each(|_| {
+            on_change();
+            async {}
+        })
+        .await;
+}
+
+/// Writes the governed claims into the webhook configuration whenever they change (and again
+/// after a failure), once both policy caches have been listed.
+async fn keep_webhook_scope(
+    client: Client,
+    name: String,
+    mut claims: tokio::sync::watch::Receiver<String>,
+) {
+    loop {
+        if claims.changed().await.is_err() {
+            return;
+        }
+        loop {
+            let expression = claims.borrow_and_update().clone();
+            match webhook_scope::sync(&client, &name, &expression).await {
+                Ok(_) => break,
+                Err(err) => {
+                    tracing::warn!("updating the webhook's governed claims: {err:#}");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+            }
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use crate::crd::ModelValidation;
 use crate::init_order;
 use crate::injection::{self, Injection};
+use crate::scope::Policy;
 use crate::settings::Settings;
 use crate::{AUTH_METHOD_ANNOTATION, INJECTED_HASH_ANNOTATION, MODEL_LABEL, VERIFIER_CONTAINER};
 
@@ -31,10 +32,7 @@ pub fn decide(pod: &Pod, mv: Option<&ModelValidation>, settings: &Settings) -> D
         Ok(Some(ops)) if ops.is_empty() => {
             Decision::Allow("the model-validation init container is already injected".into())
         }
-        Ok(Some(ops)) => match serde_json::from_value::<Patch>(Value::Array(ops)) {
-            Ok(patch) => Decision::Patch(patch),
-            Err(err) => Decision::Deny(format!("internal error building the patch: {err}")),
-        },
+        Ok(Some(ops)) => to_patch(ops),
         Ok(None) => Decision::Allow(format!("pod has no {MODEL_LABEL} label")),
         Err(message) => Decision::Deny(message),
     }
@@ -46,6 +44,18 @@ fn plan(
     mv: Option<&ModelValidation>,
     settings: &Settings,
 ) -> Result<Option<Vec<Value>>, String> {
+    let Some(mv) = labelled_policy(pod, mv)? else {
+        return Ok(None);
+    };
+    plan_for(pod, &Policy::namespaced(mv), settings).map(|planned| Some(planned.ops))
+}
+
+/// The `ModelValidation` the pod's label names (`mv`, as looked up), checked as the label path
+/// always checked it; `Ok(None)` for a pod without the label.
+pub fn labelled_policy<'a>(
+    pod: &Pod,
+    mv: Option<&'a ModelValidation>,
+) -> Result<Option<&'a ModelValidation>, String> {
     let labels = pod.metadata.labels.clone().unwrap_or_default();
     let Some(cr_name) = labels.get(MODEL_LABEL) else {
         return Ok(None);
@@ -57,17 +67,7 @@ fn plan(
              namespace {namespace:?}"
         ));
     }
-    let spec = pod.spec.as_ref().ok_or("pod has no spec")?;
-    let ephemeral = spec.ephemeral_containers.iter().flatten().map(|c| &c.name);
-    if spec
-        .containers
-        .iter()
-        .map(|c| &c.name)
-        .chain(ephemeral)
-        .any(|n| n == VERIFIER_CONTAINER)
-    {
-        return Err(reserved_name_message());
-    }
+    check_reserved_names(pod)?;
     let Some(mv) = mv else {
         return Err(format!(
             "ModelValidation {cr_name:?} not found in namespace {namespace:?} (named by the \
@@ -83,9 +83,58 @@ fn plan(
              namespace"
         ));
     }
-    let injection = injection::build(pod, mv, settings)?;
+    Ok(Some(mv))
+}
+
+/// A pod's containers (regular or ephemeral) may not take the verifier's name.
+fn check_reserved_names(pod: &Pod) -> Result<(), String> {
+    let spec = pod.spec.as_ref().ok_or("pod has no spec")?;
+    let ephemeral = spec.ephemeral_containers.iter().flatten().map(|c| &c.name);
+    if spec
+        .containers
+        .iter()
+        .map(|c| &c.name)
+        .chain(ephemeral)
+        .any(|n| n == VERIFIER_CONTAINER)
+    {
+        return Err(reserved_name_message());
+    }
+    Ok(())
+}
+
+/// The patch `policy` asks for, and the hash of the verifier it injects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    pub ops: Vec<Value>,
+    pub hash: String,
+}
+
+/// The decision for `pod` under `policy` alone, however the policy reached it (label or
+/// selection): the label checks of [`decide`] are left to the caller.
+pub fn decide_for(pod: &Pod, policy: &Policy<'_>, settings: &Settings) -> Decision {
+    match plan_for(pod, policy, settings) {
+        Ok(planned) if planned.ops.is_empty() => {
+            Decision::Allow("the model-validation init container is already injected".into())
+        }
+        Ok(planned) => to_patch(planned.ops),
+        Err(message) => Decision::Deny(message),
+    }
+}
+
+pub(crate) fn to_patch(ops: Vec<Value>) -> Decision {
+    match serde_json::from_value::<Patch>(Value::Array(ops)) {
+        Ok(patch) => Decision::Patch(patch),
+        Err(err) => Decision::Deny(format!("internal error building the patch: {err}")),
+    }
+}
+
+/// The operations that inject `policy`'s verifier into `pod` (none when it is there already).
+pub fn plan_for(pod: &Pod, policy: &Policy<'_>, settings: &Settings) -> Result<Planned, String> {
+    check_reserved_names(pod)?;
+    let spec = pod.spec.as_ref().ok_or("pod has no spec")?;
+    let injection = injection::build_for(pod, policy, settings)?;
     let annotations = pod.metadata.annotations.clone().unwrap_or_default();
-    let read_only = mv.spec.read_only_model_mounts != Some(false);
+    let read_only = policy.spec.read_only_model_mounts != Some(false);
     let mut ops = init_order::ops(spec, &injection, &annotations, read_only)?;
     ops.extend(volume_ops(spec, &injection.volumes)?);
     if read_only {
@@ -100,7 +149,10 @@ fn plan(
         pod.metadata.annotations.is_none(),
         &wanted,
     ));
-    Ok(Some(ops))
+    Ok(Planned {
+        ops,
+        hash: injection.hash,
+    })
 }
 
 pub(crate) fn reserved_name_message() -> String {
@@ -170,7 +222,7 @@ fn read_only_ops(spec: &PodSpec, injection: &Injection) -> Vec<Value> {
     ops
 }
 
-fn annotation_ops(
+pub(crate) fn annotation_ops(
     existing: &BTreeMap<String, String>,
     absent: bool,
     wanted: &BTreeMap<&str, &str>,

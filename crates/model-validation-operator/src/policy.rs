@@ -19,6 +19,8 @@ pub struct ModelOptions {
     /// Set from the CR's `scan` and `scanAllowUnknown` (no annotation changes them).
     pub scan: ScanMode,
     pub scan_allow_unknown: bool,
+    /// The policy's `Warn` mode: report a failed verification, exit 0.
+    pub report_only: bool,
 }
 
 /// Applies the pod's annotations to the CR's options. An annotation may only make verification
@@ -35,6 +37,7 @@ pub fn effective_options(
         allow_symlinks: model.allow_symlinks.unwrap_or(false),
         scan: ScanMode::Off,
         scan_allow_unknown: false,
+        report_only: false,
     };
     if let Some(value) = annotations.get(IGNORE_PATHS_ANNOTATION) {
         let wanted: Vec<String> = value

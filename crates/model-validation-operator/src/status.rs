@@ -5,7 +5,8 @@ use verifier_contract::{Outcome, Verdict};
 
 use crate::crd::{ModelValidation, ModelValidationStatus, PodVerdict, StatusCondition};
 use crate::injection::{self, Injection};
-use crate::mutate::{decide, Decision};
+use crate::mutate::{decide_for, Decision};
+use crate::scope::Policy;
 use crate::settings::Settings;
 use crate::{INJECTED_HASH_ANNOTATION, MODEL_LABEL, VERIFIER_CONTAINER};
 
@@ -20,6 +21,10 @@ pub const PENDING: &str = "Pending";
 pub const NOT_INJECTED: &str = "NotInjected";
 /// Injected for an earlier spec of the CR (or an earlier verifier): its verdict no longer counts.
 pub const STALE: &str = "Stale";
+/// `mode: Audit`: admission under `Enforce` would refuse the pod (the reason says why).
+pub const WOULD_REFUSE: &str = "WouldRefuse";
+/// `mode: Audit`: the pod runs without verification (`Enforce` would inject the verifier).
+pub const UNVERIFIED: &str = "Unverified";
 /// The condition type the controller maintains.
 pub const CONDITION: &str = "Verified";
 
@@ -28,6 +33,11 @@ pub const CONDITION: &str = "Verified";
 /// of that name the pod declared itself (say, labelled after creation) is `NotInjected`, one
 /// injected for an earlier spec is `Stale`, whatever they exited with.
 pub fn verdict_from_pod(pod: &Pod, mv: &ModelValidation, settings: &Settings) -> PodVerdict {
+    verdict_for(pod, &Policy::namespaced(mv), settings)
+}
+
+/// [`verdict_from_pod`] for a policy of either kind.
+pub fn verdict_for(pod: &Pod, policy: &Policy<'_>, settings: &Settings) -> PodVerdict {
     let name = pod.metadata.name.clone().unwrap_or_default();
     let uid = pod.metadata.uid.clone().unwrap_or_default();
     let created = pod
@@ -55,14 +65,15 @@ pub fn verdict_from_pod(pod: &Pod, mv: &ModelValidation, settings: &Settings) ->
             created,
         );
     };
-    if !is_current_injection(pod, mv, settings) {
+    if !is_current_injection(pod, policy, settings) {
         let recorded = pod
             .metadata
             .annotations
             .as_ref()
             .and_then(|a| a.get(INJECTED_HASH_ANNOTATION))
             .map(String::as_str);
-        let same_as_current = injection::build(pod, mv, settings).is_ok_and(|i| i.is(verifier));
+        let same_as_current =
+            injection::build_for(pod, policy, settings).is_ok_and(|i| i.is(verifier));
         return if Injection::is_earlier(verifier, recorded) && !same_as_current {
             verdict(
                 STALE,
@@ -126,12 +137,12 @@ pub fn verdict_from_pod(pod: &Pod, mv: &ModelValidation, settings: &Settings) ->
 /// Whether admission would leave `pod` exactly as it is: the verifier is the injection for
 /// `mv`'s current spec, in its place, with the model read-only after it. Ephemeral containers
 /// arrive after admission (the UPDATE webhook rules them) and are left out.
-fn is_current_injection(pod: &Pod, mv: &ModelValidation, settings: &Settings) -> bool {
+fn is_current_injection(pod: &Pod, policy: &Policy<'_>, settings: &Settings) -> bool {
     let mut admitted = pod.clone();
     if let Some(spec) = admitted.spec.as_mut() {
         spec.ephemeral_containers = None;
     }
-    matches!(decide(&admitted, Some(mv), settings), Decision::Allow(_))
+    matches!(decide_for(&admitted, policy, settings), Decision::Allow(_))
 }
 
 /// The result and reason of a verifier that terminated: its typed [`Verdict`] when the
@@ -152,6 +163,11 @@ fn outcome(t: &ContainerStateTerminated) -> (&'static str, String) {
             FAILED,
             format!("the verifier wrote a verified verdict but exited with code {code}"),
         ),
+        // `mode: Warn` (`--report-only`): the verifier failed and let the pod start.
+        (Outcome::Failed, 0) => {
+            let reason = format!("pod started anyway (Warn): {}", verdict_reason(&written, 0));
+            (FAILED, reason.chars().take(MAX_REASON_CHARS).collect())
+        }
         (Outcome::Failed, code) => (FAILED, verdict_reason(&written, code)),
     }
 }
@@ -222,6 +238,7 @@ pub fn build_status(
         count(NOT_INJECTED),
         count(STALE),
     );
+    let (would_refuse, unverified) = (count(WOULD_REFUSE), count(UNVERIFIED));
     let name = mv.metadata.name.as_deref().unwrap_or_default();
     let first = |r: &str| verdicts.iter().find(|v| v.result == r);
     let (status, reason, message) = if let Some(v) = first(FAILED) {
@@ -230,6 +247,16 @@ pub fn build_status(
             "VerificationFailed",
             format!(
                 "{failed} pod(s) failed verification; latest: {}: {}",
+                v.pod, v.reason
+            ),
+        )
+    } else if let Some(v) = first(WOULD_REFUSE) {
+        (
+            "False",
+            "WouldRefuse",
+            format!(
+                "Audit: {would_refuse} pod(s) in scope would be refused at admission under \
+                 Enforce; e.g. {}: {}",
                 v.pod, v.reason
             ),
         )
@@ -248,6 +275,15 @@ pub fn build_status(
             "PodsStale",
             format!(
                 "{stale} pod(s) were verified under an earlier spec, e.g. {}",
+                v.pod
+            ),
+        )
+    } else if let Some(v) = first(UNVERIFIED) {
+        (
+            "False",
+            "Unverified",
+            format!(
+                "Audit: {unverified} pod(s) in scope run without verification, e.g. {}",
                 v.pod
             ),
         )
@@ -295,6 +331,8 @@ pub fn build_status(
         pending_pods: pending,
         uninjected_pods: uninjected,
         stale_pods: stale,
+        would_refuse_pods: would_refuse,
+        unverified_pods: unverified,
         recent_verdicts: verdicts.iter().take(MAX_RECENT_VERDICTS).cloned().collect(),
     }
 }
@@ -338,7 +376,7 @@ pub fn new_final_verdicts<'a>(
     verdicts
         .iter()
         .take(MAX_RECENT_VERDICTS)
-        .filter(|v| v.result == VERIFIED || v.result == FAILED || v.result == STALE)
+        .filter(|v| [VERIFIED, FAILED, STALE, WOULD_REFUSE].contains(&v.result.as_str()))
         .filter(|v| !seen(v))
         .collect()
 }

@@ -1,25 +1,20 @@
 //! Updates of running pods: the promise made at creation must survive them. The label that
 //! names the policy cannot be added, changed or removed (a pod labelled later was never
 //! verified; one unlabelled later hides from the status), and an ephemeral container may not
-//! mount the model's storage writable. Everything else (finalizers, other labels,
+//! mount the model's storage writable. The same holds for pods a policy selected by their
+//! claims ([`GOVERNED_LABEL`], which cannot be removed). Everything else (finalizers, other labels,
 //! annotations, deletion) passes. Pure, like [`crate::mutate::decide`].
 
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::storage::{self, Location};
 use crate::volumes::TRUST_DIR;
-use crate::{paths, MODEL_LABEL, VERIFIER_CONTAINER};
+use crate::{paths, GOVERNED_LABEL, MODEL_LABEL, VERIFIER_CONTAINER};
 
 /// `Ok(())`: admit the update unchanged; `Err`: the message for the client.
 pub fn decide_update(old: &Pod, new: &Pod) -> Result<(), String> {
-    let label = |p: &Pod| {
-        p.metadata
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(MODEL_LABEL))
-            .cloned()
-    };
-    let (before, after) = (label(old), label(new));
+    let label = |p: &Pod, key: &str| p.metadata.labels.as_ref().and_then(|l| l.get(key)).cloned();
+    let (before, after) = (label(old, MODEL_LABEL), label(new, MODEL_LABEL));
     if before != after {
         let what = match (&before, &after) {
             (None, Some(_)) => "added to",
@@ -33,7 +28,21 @@ pub fn decide_update(old: &Pod, new: &Pod) -> Result<(), String> {
             after.as_deref().unwrap_or("unset")
         ));
     }
-    if before.is_none() {
+    let governed = |p: &Pod| label(p, GOVERNED_LABEL);
+    if governed(old).is_some() && governed(old) != governed(new) {
+        return Err(format!(
+            "the label {GOVERNED_LABEL} cannot be changed on or removed from an existing pod: \
+             a policy selected the pod by its claims when it was created"
+        ));
+    }
+    let has_verifier = old
+        .spec
+        .iter()
+        .flat_map(|s| s.init_containers.iter().flatten())
+        .any(|c| c.name == VERIFIER_CONTAINER);
+    // Unlabelled: only a selected pod that got the verifier has a promise to keep (under
+    // Audit, or Warn refusing at admission, nothing was verified).
+    if before.is_none() && (governed(old).is_none() || !has_verifier) {
         return Ok(());
     }
     let Some(spec) = new.spec.as_ref() else {

@@ -1,6 +1,7 @@
 //! The verifier's arguments: the CR's method, model and options as a
 //! [`verifier_contract::VerifierArgs`], the struct the `model_signing` CLI's parser shares its
 //! flag names with; [`VerifierArgs::to_argv`] renders the CLI's own (hyphenated) syntax.
+//! `--report-only` is passed under a policy's `mode: Warn` (the verifier reports, the pod starts).
 
 use verifier_contract::{Scan, SigstoreIdentity, VerifierArgs, VerifierMethod};
 
@@ -77,6 +78,7 @@ pub fn verifier_args(
             warn_only: options.scan == ScanMode::Warn,
             allow_unknown: options.scan_allow_unknown,
         }),
+        report_only: options.report_only,
         termination_log: Some(TERMINATION_LOG.to_owned()),
     }
 }

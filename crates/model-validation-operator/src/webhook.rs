@@ -12,15 +12,21 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use kube::core::admission::AdmissionReview;
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview};
 use kube::core::DynamicObject;
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Api, Client};
 
 use crate::admission::{self, Action, MAX_REVIEW_BYTES};
 use crate::crd::ModelValidation;
+use crate::govern::decide_governed;
+use crate::index::{PolicyObject, SharedIndex};
 use crate::metrics::Metrics;
-use crate::mutate;
+use crate::mutate::Decision;
+use crate::scope;
 use crate::settings::Settings;
 
 /// The path the MutatingWebhookConfiguration calls.
@@ -31,9 +37,24 @@ const LOOKUP_TIMEOUT: Duration = Duration::from_secs(3);
 pub type LookupFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Option<ModelValidation>, String>> + Send + 'a>>;
 
-/// Finds a `ModelValidation` by namespace and name (`Ok(None)`: it does not exist).
+pub type LabelsFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<BTreeMap<String, String>, String>> + Send + 'a>>;
+
+/// Finds a `ModelValidation` by namespace and name (`Ok(None)`: it does not exist), the
+/// policies that may select a pod, and a namespace's labels.
 pub trait ModelValidationLookup: Send + Sync {
     fn get<'a>(&'a self, namespace: &'a str, name: &'a str) -> LookupFuture<'a>;
+
+    /// Policies whose `governs` names one of `claims` and may apply in `namespace`: map
+    /// lookups, no I/O (default: none).
+    fn candidates(&self, _namespace: &str, _claims: &[&str]) -> Vec<PolicyObject> {
+        Vec::new()
+    }
+
+    /// The namespace's labels (asked only when a cluster policy is a candidate).
+    fn namespace_labels<'a>(&'a self, _namespace: &'a str) -> LabelsFuture<'a> {
+        Box::pin(async { Ok(BTreeMap::new()) })
+    }
 }
 
 /// The informer cache first, the API on a miss (a CR applied in the same `kubectl apply` as
@@ -41,6 +62,7 @@ pub trait ModelValidationLookup: Send + Sync {
 pub struct ApiLookup {
     pub client: Client,
     pub cache: Option<Store<ModelValidation>>,
+    pub index: SharedIndex,
 }
 
 impl ModelValidationLookup for ApiLookup {
@@ -61,6 +83,28 @@ impl ModelValidationLookup for ApiLookup {
             let api: Api<ModelValidation> = Api::namespaced(self.client.clone(), namespace);
             match tokio::time::timeout(LOOKUP_TIMEOUT, api.get_opt(name)).await {
                 Ok(result) => result.map_err(|e| e.to_string()),
+                Err(_) => Err(format!(
+                    "no answer from the API server within {LOOKUP_TIMEOUT:?}"
+                )),
+            }
+        })
+    }
+
+    fn candidates(&self, namespace: &str, claims: &[&str]) -> Vec<PolicyObject> {
+        self.index.get().candidates(namespace, claims)
+    }
+
+    /// Read at each request (no cache): a namespace relabelled into a cluster policy's scope
+    /// is governed from the next pod on.
+    fn namespace_labels<'a>(&'a self, namespace: &'a str) -> LabelsFuture<'a> {
+        Box::pin(async move {
+            if !is_object_name(namespace) {
+                return Err(format!("{namespace:?} is not a namespace name"));
+            }
+            let api: Api<Namespace> = Api::all(self.client.clone());
+            match tokio::time::timeout(LOOKUP_TIMEOUT, api.get_metadata(namespace)).await {
+                Ok(Ok(ns)) => Ok(ns.metadata.labels.unwrap_or_default()),
+                Ok(Err(e)) => Err(e.to_string()),
                 Err(_) => Err(format!(
                     "no answer from the API server within {LOOKUP_TIMEOUT:?}"
                 )),
@@ -176,14 +220,7 @@ pub async fn review(
             pod,
             namespace,
             cr_name,
-        } => match state.lookup.get(&namespace, &cr_name).await {
-            Ok(mv) => admission::respond(&req, mutate::decide(&pod, mv.as_ref(), &state.settings)),
-            Err(err) => admission::refuse(
-                &req,
-                500,
-                format!("cannot read ModelValidation {namespace}/{cr_name}: {err}"),
-            ),
-        },
+        } => decide(state, &req, &pod, &namespace, cr_name.as_deref()).await,
     };
     let result = match (response.allowed, response.patch.is_some()) {
         (false, _) => "denied",
@@ -194,6 +231,54 @@ pub async fn review(
         tracing::info!(uid = %response.uid, "denied: {}", response.result.message);
     }
     Ok((result, response.into_review()))
+}
+
+/// Looks up what governs `pod` and decides. A pod without the label that declares no governed
+/// claim is answered after the index lookup alone.
+async fn decide(
+    state: &WebhookState,
+    req: &AdmissionRequest<DynamicObject>,
+    pod: &Pod,
+    namespace: &str,
+    cr_name: Option<&str>,
+) -> AdmissionResponse {
+    let candidates = state.lookup.candidates(namespace, &scope::claims(pod));
+    if cr_name.is_none() && candidates.is_empty() {
+        return admission::respond(req, Decision::Allow("not governed".into()));
+    }
+    let mv = match cr_name {
+        Some(name) => match state.lookup.get(namespace, name).await {
+            Ok(mv) => mv,
+            Err(err) => {
+                return admission::refuse(
+                    req,
+                    500,
+                    format!("cannot read ModelValidation {namespace}/{name}: {err}"),
+                )
+            }
+        },
+        None => None,
+    };
+    let labels = if candidates
+        .iter()
+        .any(|c| matches!(c, PolicyObject::Cluster(_)))
+    {
+        match state.lookup.namespace_labels(namespace).await {
+            Ok(labels) => labels,
+            Err(err) => {
+                return admission::refuse(
+                    req,
+                    500,
+                    format!("cannot read the labels of namespace {namespace}: {err}"),
+                )
+            }
+        }
+    } else {
+        BTreeMap::new()
+    };
+    let policies: Vec<_> = candidates.iter().map(PolicyObject::policy).collect();
+    let admission = decide_governed(pod, mv.as_ref(), &policies, &labels, &state.settings);
+    admission::respond_with(req, admission)
 }
 
 /// Serves `router` over TLS on an already bound listener until `handle` shuts it down.

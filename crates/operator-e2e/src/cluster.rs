@@ -22,6 +22,9 @@ use crate::workspace::{binaries, repo_root, WorkspaceBinaries};
 pub const OPERATOR_NAMESPACE: &str = "model-validation-operator-system";
 pub const OPERATOR_SERVICE_ACCOUNT: &str = "model-validation-controller-manager";
 pub const CRD_NAME: &str = "modelvalidations.ml.sigstore.dev";
+pub const CLUSTER_CRD_NAME: &str = "clustermodelvalidations.ml.sigstore.dev";
+/// The shipped configuration's name: config/rbac lets the operator patch this one only.
+pub const WEBHOOK_CONFIG: &str = "model-validation-mutating-webhook-configuration";
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The operator's identity: its ServiceAccount, bound by `config/rbac`.
@@ -71,8 +74,13 @@ impl Cluster {
     /// configuration (renamed to `config_name`) by URL; returns once the API server calls it.
     pub async fn start_operator(&self, config_name: &str) -> Result<OperatorProcess> {
         let dir = self.work.join(config_name);
-        let operator =
-            OperatorProcess::start(self.env, &self.bins.operator, &operator_identity(), &dir)?;
+        let operator = OperatorProcess::start(
+            self.env,
+            &self.bins.operator,
+            &operator_identity(),
+            &dir,
+            config_name,
+        )?;
         let admin = self.admin().await?;
         register_webhook(
             &admin,
@@ -86,12 +94,28 @@ impl Cluster {
     }
 }
 
-/// Creates the CRD from `model-validation-operator crd` and waits until it is Established.
+/// Creates both CRDs from `model-validation-operator crd [--cluster]` and waits until they are
+/// Established.
 async fn install_crd(admin: &kube::Client, operator: &Path) -> Result<()> {
-    let output = std::process::Command::new(operator).arg("crd").output()?;
+    for (name, args) in [
+        (CRD_NAME, &["crd"][..]),
+        (CLUSTER_CRD_NAME, &["crd", "--cluster"][..]),
+    ] {
+        install_one_crd(admin, operator, name, args).await?;
+    }
+    Ok(())
+}
+
+async fn install_one_crd(
+    admin: &kube::Client,
+    operator: &Path,
+    name: &str,
+    args: &[&str],
+) -> Result<()> {
+    let output = std::process::Command::new(operator).args(args).output()?;
     if !output.status.success() {
         bail!(
-            "{} crd failed: {}",
+            "{} {args:?} failed: {}",
             operator.display(),
             String::from_utf8_lossy(&output.stderr)
         );
@@ -101,15 +125,15 @@ async fn install_crd(admin: &kube::Client, operator: &Path) -> Result<()> {
         serde_yaml::from_str(&yaml).context("parsing the generated CRD")?;
     let crds: Api<CustomResourceDefinition> = Api::all(admin.clone());
     crds.patch(
-        CRD_NAME,
+        name,
         &PatchParams::apply("operator-e2e").force(),
         &Patch::Apply(&crd),
     )
     .await
-    .context("creating the CRD")?;
+    .with_context(|| format!("creating the CRD {name}"))?;
     let deadline = Instant::now() + TIMEOUT;
     loop {
-        let current = crds.get(CRD_NAME).await?;
+        let current = crds.get(name).await?;
         let established = current
             .status
             .and_then(|s| s.conditions)
@@ -120,7 +144,7 @@ async fn install_crd(admin: &kube::Client, operator: &Path) -> Result<()> {
             return Ok(());
         }
         if Instant::now() > deadline {
-            bail!("CRD {CRD_NAME} not Established after {TIMEOUT:?}");
+            bail!("CRD {name} not Established after {TIMEOUT:?}");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -23,9 +23,16 @@ pub struct OperatorProcess {
 }
 
 impl OperatorProcess {
-    /// Starts `binary run` with a fresh serving certificate for 127.0.0.1, the API server's webhook
-    /// client CA and a kubeconfig for `identity`; returns once the webhook port accepts connections.
-    pub fn start(env: &TestEnv, binary: &Path, identity: &Identity, dir: &Path) -> Result<Self> {
+    /// Starts `binary run` (maintaining webhook configuration `webhook_config`) with a fresh
+    /// serving certificate for 127.0.0.1, the API server's webhook client CA and a kubeconfig for
+    /// `identity`; returns once the webhook port accepts connections.
+    pub fn start(
+        env: &TestEnv,
+        binary: &Path,
+        identity: &Identity,
+        dir: &Path,
+        webhook_config: &str,
+    ) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
         let ca = CertAuthority::new("operator-e2e webhook CA")?;
         let serving = ca.issue_loopback_server("model-validation-webhook")?;
@@ -52,6 +59,7 @@ impl OperatorProcess {
                 format!("--client-ca-file={}", client_ca.display()),
                 format!("--metrics-addr=127.0.0.1:{metrics_port}"),
                 format!("--verifier-image={VERIFIER_IMAGE}"),
+                format!("--webhook-config-name={webhook_config}"),
             ])
             .env("KUBECONFIG", &kubeconfig)
             .env("RUST_LOG", "info");

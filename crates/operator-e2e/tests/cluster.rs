@@ -19,11 +19,11 @@ use common::*;
 use k8s_openapi::api::authorization::v1::SelfSubjectAccessReview;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
-use model_validation_operator::crd::ModelValidation;
+use model_validation_operator::crd::{ClusterModelValidation, ModelValidation};
 use model_validation_operator::mutate::{decide, Decision};
 use model_validation_operator::settings::Settings;
-use model_validation_operator::{IGNORE_NAMESPACE_LABEL, VERIFIER_CONTAINER};
-use operator_e2e::cluster::{create_namespace, operator_identity, CRD_NAME};
+use model_validation_operator::{GOVERNED_LABEL, IGNORE_NAMESPACE_LABEL, VERIFIER_CONTAINER};
+use operator_e2e::cluster::{create_namespace, operator_identity, CRD_NAME, WEBHOOK_CONFIG};
 use operator_e2e::manifests::apply_all;
 use operator_e2e::operator_process::VERIFIER_IMAGE;
 
@@ -832,4 +832,286 @@ async fn replicas_racing_for_the_self_signed_secret_all_serve_at_once() {
             .unwrap();
         assert!(secret.data.unwrap().contains_key("tls.crt"));
     }
+}
+
+// ---- issue 20: policies that select the pods ----
+
+/// A sigstore CR for the fixture model that governs claim `model-storage` in `mode`.
+fn governing_cr(name: &str, dir: &str, mode: &str) -> ModelValidation {
+    let mut cr = sigstore_cr(name, dir, SIGSTORE_IDENTITY);
+    cr.spec.governs =
+        Some(serde_json::from_value(serde_json::json!({"claimNames": ["model-storage"]})).unwrap());
+    cr.spec.mode = Some(serde_json::from_value(serde_json::json!(mode)).unwrap());
+    cr
+}
+
+/// The workshop pod without the validation label.
+fn unlabelled_pod(name: &str) -> Pod {
+    let mut pod = workshop_pod(name, "unused");
+    pod.metadata.labels = Some([("app".to_owned(), "inference".to_owned())].into());
+    pod
+}
+
+/// Waits until the operator has written `claim` into the governed-pods entry of the webhook
+/// configuration, then until the API server applies it (a dry run of `probe` gets the
+/// verifier, or under Audit the governed label).
+async fn wait_governed(admin: &kube::Client, ns: &str, probe: &Pod) {
+    use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
+    use model_validation_operator::webhook_scope::GOVERNED_WEBHOOK;
+    let configs: Api<MutatingWebhookConfiguration> = Api::all(admin.clone());
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), ns);
+    let dry_run = PostParams {
+        dry_run: true,
+        ..Default::default()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let config = configs.get(WEBHOOK_CONFIG).await.unwrap();
+        let expression = config
+            .webhooks
+            .iter()
+            .flatten()
+            .find(|w| w.name == GOVERNED_WEBHOOK)
+            .and_then(|w| w.match_conditions.clone())
+            .unwrap_or_default()
+            .first()
+            .map(|c| c.expression.clone())
+            .unwrap_or_default();
+        if expression.contains("'model-storage'") {
+            let created = pods.create(&dry_run, probe).await.unwrap();
+            let governed = created
+                .metadata
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.contains_key(GOVERNED_LABEL));
+            if governed {
+                return;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the governed claim did not reach the webhook after 30 s; match condition: {expression}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+/// Issue 20: leaving the label off no longer bypasses a policy that governs the storage. An
+/// unlabelled pod declaring the governed claim gets the verifier and is verified; the status
+/// counts it.
+#[tokio::test]
+async fn an_unlabelled_pod_mounting_a_governed_pvc_is_verified() {
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let admin = installed.cluster.admin().await.unwrap();
+    let ns = "governed";
+    create_namespace(&admin, ns, &[]).await.unwrap();
+    let mvs = create_cr(&admin, ns, &governing_cr("platform", "model", "Enforce")).await;
+    wait_governed(&admin, ns, &unlabelled_pod("probe")).await;
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), ns);
+    let pod = pods
+        .create(&PostParams::default(), &unlabelled_pod("workload"))
+        .await
+        .unwrap();
+    assert_eq!(init_container_names(&pod), [VERIFIER_CONTAINER]);
+
+    let pvc = volume_dir(installed, ns);
+    copy_sigstore_model(&pvc.join("model"));
+    let runs = kubelet(installed, ns)
+        .volume("model-storage", &pvc)
+        .run_pod(&pods, "workload")
+        .await
+        .unwrap();
+    assert_eq!(runs[0].exit_code, 0, "{}", runs[0].output);
+    let status = wait_status(&mvs, "platform", "verifiedPods == 1", |s| {
+        s.verified_pods == 1
+    })
+    .await;
+    assert_eq!(status.recent_verdicts[0].pod, "workload");
+}
+
+/// A ClusterModelValidation governs the claim in the namespaces it selects; a label naming a
+/// weaker (Audit) namespaced policy does not keep its verifier out.
+#[tokio::test]
+async fn a_cluster_policy_verifies_pods_in_selected_namespaces_whatever_their_label() {
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let admin = installed.cluster.admin().await.unwrap();
+    let ns = "cluster-governed";
+    create_namespace(&admin, ns, &[("team", "ml")])
+        .await
+        .unwrap();
+    create_namespace(&admin, "cluster-ungoverned", &[])
+        .await
+        .unwrap();
+    let policy = governing_cr("platform-models", "model", "Enforce");
+    let cmv: ClusterModelValidation = serde_json::from_value(serde_json::json!({
+        "apiVersion": "ml.sigstore.dev/v1alpha1", "kind": "ClusterModelValidation",
+        "metadata": {"name": "platform-models"},
+        "spec": {"namespaceSelector": {"matchLabels": {"team": "ml"}},
+                 "model": policy.spec.model, "config": policy.spec.config,
+                 "governs": policy.spec.governs}
+    }))
+    .unwrap();
+    Api::<ClusterModelValidation>::all(admin.clone())
+        .create(&PostParams::default(), &cmv)
+        .await
+        .unwrap();
+    create_cr(&admin, ns, &governing_cr("weak", "model", "Audit")).await;
+    wait_governed(&admin, ns, &unlabelled_pod("probe")).await;
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), ns);
+    let labelled_weak = workshop_pod("labelled-weak", "weak");
+    let pod = pods
+        .create(&PostParams::default(), &labelled_weak)
+        .await
+        .unwrap();
+    assert_eq!(init_container_names(&pod), [VERIFIER_CONTAINER]);
+    // Outside the selected namespaces the claim is not governed.
+    let other: Api<Pod> = Api::namespaced(admin.clone(), "cluster-ungoverned");
+    let pod = other
+        .create(&PostParams::default(), &unlabelled_pod("free"))
+        .await
+        .unwrap();
+    assert!(init_container_names(&pod).is_empty());
+}
+
+/// Warn: admitted with a warning that kubectl prints; the verifier reports a tampered model
+/// and exits 0 (the workload starts); the status says it failed.
+#[tokio::test]
+async fn warn_admits_with_a_warning_kubectl_prints_and_reports_without_blocking() {
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let admin = installed.cluster.admin().await.unwrap();
+    let ns = "warned";
+    create_namespace(&admin, ns, &[]).await.unwrap();
+    let mvs = create_cr(&admin, ns, &governing_cr("warn-policy", "model", "Warn")).await;
+    wait_governed(&admin, ns, &unlabelled_pod("probe")).await;
+
+    let kubeconfig = installed.cluster.work.join("admin.kubeconfig");
+    installed
+        .cluster
+        .env
+        .write_kubeconfig(&kube_testenv::Identity::Admin, &kubeconfig)
+        .unwrap();
+    let mut pod = serde_json::to_value(unlabelled_pod("workload")).unwrap();
+    pod["metadata"]["namespace"] = serde_json::json!(ns);
+    let kubectl = std::env::var_os("KUBE_TESTENV_BIN_DIR")
+        .map(|d| Path::new(&d).join("kubectl"))
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| "kubectl".into());
+    let mut child = std::process::Command::new(&kubectl)
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["create", "-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", kubectl.display()));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(pod.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "kubectl: {stderr}");
+    assert!(
+        stderr.contains("Warning: ModelValidation warned/warn-policy is in Warn mode"),
+        "kubectl printed: {stderr}"
+    );
+
+    let pvc = volume_dir(installed, ns);
+    copy_sigstore_model(&pvc.join("model"));
+    let mut signed = std::fs::OpenOptions::new()
+        .append(true)
+        .open(pvc.join("model/signme-1"))
+        .unwrap();
+    writeln!(signed, "BACKDOOR").unwrap();
+    drop(signed);
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), ns);
+    let runs = kubelet(installed, ns)
+        .volume("model-storage", &pvc)
+        .run_pod(&pods, "workload")
+        .await
+        .unwrap();
+    assert_eq!(
+        runs[0].exit_code, 0,
+        "Warn does not block: {}",
+        runs[0].output
+    );
+    assert!(
+        runs[0].termination_message.contains("signme-1"),
+        "{}",
+        runs[0].termination_message
+    );
+    let status = wait_status(&mvs, "warn-policy", "failedPods == 1", |s| {
+        s.failed_pods == 1
+    })
+    .await;
+    assert!(
+        status.recent_verdicts[0]
+            .reason
+            .contains("pod started anyway (Warn)"),
+        "{:?}",
+        status.recent_verdicts
+    );
+}
+
+/// Audit: nothing is injected; the status and an Event say which pods in scope admission
+/// under Enforce would refuse, and why.
+#[tokio::test]
+async fn audit_reports_without_injecting() {
+    let Some(installed) = installed().await else {
+        return;
+    };
+    let admin = installed.cluster.admin().await.unwrap();
+    let ns = "audited";
+    create_namespace(&admin, ns, &[]).await.unwrap();
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), ns);
+    // Running before the policy exists: one a policy would admit, one it would refuse (a decoy
+    // volume where the model should be).
+    pods.create(&PostParams::default(), &unlabelled_pod("fine"))
+        .await
+        .unwrap();
+    let mut decoy = serde_json::to_value(unlabelled_pod("decoy")).unwrap();
+    decoy["spec"]["containers"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "decoy", "image": "busybox",
+            "volumeMounts": [{"name": "scratch", "mountPath": "/data"}]}));
+    decoy["spec"]["volumes"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "scratch", "emptyDir": {}}));
+    pods.create(&PostParams::default(), &pod_from(decoy))
+        .await
+        .unwrap();
+    let mvs = create_cr(&admin, ns, &governing_cr("audit-policy", "model", "Audit")).await;
+    wait_governed(&admin, ns, &unlabelled_pod("probe")).await;
+    let after = pods
+        .create(&PostParams::default(), &unlabelled_pod("after"))
+        .await
+        .unwrap();
+    assert!(
+        init_container_names(&after).is_empty(),
+        "Audit injects nothing"
+    );
+    let status = wait_status(&mvs, "audit-policy", "1 would refuse, 2 unverified", |s| {
+        s.would_refuse_pods == 1 && s.unverified_pods == 2
+    })
+    .await;
+    let refused = status
+        .recent_verdicts
+        .iter()
+        .find(|v| v.pod == "decoy")
+        .unwrap();
+    assert_eq!(refused.result, "WouldRefuse");
+    assert!(refused.reason.contains("\"decoy\""), "{refused:?}");
+    let note = wait_event(&admin, ns, "Pod", "decoy", "ModelValidationWouldRefuse").await;
+    assert!(note.contains("decoy"), "{note}");
 }

@@ -1,5 +1,6 @@
 //! With the operator stopped, the shipped webhook configuration (failurePolicy Fail, objectSelector
-//! on the label) refuses labelled pods and lets every other pod through; existing labelled pods can
+//! on the label) refuses labelled pods and unlabelled pods declaring a claim a policy governs, and
+//! lets every other pod through; existing labelled pods can
 //! still be updated (finalizers, annotations) and deleted, but not unlabelled. A binary of its own: stopping the operator would break the other tests.
 
 #![allow(
@@ -19,7 +20,8 @@ use model_validation_operator::VERIFIER_CONTAINER;
 use operator_e2e::cluster::create_namespace;
 
 #[tokio::test]
-async fn with_the_operator_stopped_labelled_pods_are_refused_and_unlabelled_ones_are_not() {
+async fn with_the_operator_stopped_labelled_pods_are_refused_and_unlabelled_ones_are_not_unless_governed(
+) {
     let Some(installed) = installed().await else {
         return;
     };
@@ -48,7 +50,39 @@ async fn with_the_operator_stopped_labelled_pods_are_refused_and_unlabelled_ones
         .collect();
     assert_eq!(names, [VERIFIER_CONTAINER]);
 
+    // A policy governing claim "governed-claim": the operator writes it into the webhook
+    // configuration, so pods declaring it fail closed while the operator is down.
+    let mut governing = sigstore_cr("governing", "model", SIGSTORE_IDENTITY);
+    governing.spec.governs = Some(
+        serde_json::from_value(serde_json::json!({"claimNames": ["governed-claim"]})).unwrap(),
+    );
+    create_cr(&admin, "operator-down", &governing).await;
+    wait_match_condition(&admin, "'governed-claim'").await;
+
     installed.operator.lock().await.stop();
+
+    let mut governed = workshop_pod("governed", "mv");
+    governed.metadata.labels = None;
+    governed.spec.as_mut().unwrap().volumes.as_mut().unwrap()[0]
+        .persistent_volume_claim
+        .as_mut()
+        .unwrap()
+        .claim_name = "governed-claim".into();
+    let err = pods
+        .create(&PostParams::default(), &governed)
+        .await
+        .unwrap_err();
+    let kube::Error::Api(status) = err else {
+        panic!("expected a refusal, got {err}")
+    };
+    assert!(
+        status.message.contains("failed calling webhook")
+            && status
+                .message
+                .contains("governed-pods.validation.ml.sigstore.dev"),
+        "{}",
+        status.message
+    );
 
     let err = pods
         .create(&PostParams::default(), &workshop_pod("labelled", "mv"))
@@ -100,4 +134,27 @@ async fn with_the_operator_stopped_labelled_pods_are_refused_and_unlabelled_ones
         .await
         .unwrap();
     assert!(pods.get_opt("before").await.unwrap().is_none());
+}
+
+/// Polls the shipped webhook configuration until its governed-pods match condition contains
+/// `needle`.
+async fn wait_match_condition(admin: &kube::Client, needle: &str) {
+    use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
+    let configs: Api<MutatingWebhookConfiguration> = Api::all(admin.clone());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let config = configs
+            .get(operator_e2e::cluster::WEBHOOK_CONFIG)
+            .await
+            .unwrap();
+        let text = serde_json::to_string(&config.webhooks).unwrap();
+        if text.contains(needle) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{needle} not in the webhook configuration after 30 s: {text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 }

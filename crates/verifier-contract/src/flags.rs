@@ -29,4 +29,6 @@ pub const SCAN: &str = "scan";
 pub const SCAN_WARN_ONLY: &str = "scan-warn-only";
 pub const SCAN_ALLOW_UNKNOWN: &str = "scan-allow-unknown";
 
+pub const REPORT_ONLY: &str = "report-only";
+
 pub const TERMINATION_LOG: &str = "termination-log";

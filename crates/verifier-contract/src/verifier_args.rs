@@ -22,6 +22,8 @@ pub struct VerifierArgs {
     pub allow_symlinks: bool,
     /// Scan the bytes verified (`--scan`), if asked.
     pub scan: Option<Scan>,
+    /// Report a failed verification but exit 0 (`--report-only`: a policy in `mode: Warn`).
+    pub report_only: bool,
     /// Where the verifier writes its [`crate::Verdict`].
     pub termination_log: Option<String>,
 }
@@ -84,7 +86,7 @@ impl VerifierArgs {
     /// verify certificate --signature=<sig> --certificate-chain <ca>              [options] <model>
     /// ```
     ///
-    /// where the options are the ignore flags, `--allow-symlinks`, the scan flags,
+    /// where the options are the ignore flags, `--allow-symlinks`, the scan flags, `--report-only`,
     /// `--termination-log <path>` and, for Sigstore, `--offline`.
     pub fn to_argv(&self) -> Vec<String> {
         let mut args = vec![flags::VERIFY.to_owned()];
@@ -155,6 +157,9 @@ impl VerifierArgs {
             if scan.allow_unknown {
                 args.push(long(flags::SCAN_ALLOW_UNKNOWN));
             }
+        }
+        if self.report_only {
+            args.push(long(flags::REPORT_ONLY));
         }
         push_pair(
             &mut args,

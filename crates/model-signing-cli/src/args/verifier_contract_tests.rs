@@ -95,6 +95,7 @@ fn generate(rng: &mut Lcg) -> VerifierArgs {
         ignore_unsigned_files: rng.tristate(),
         allow_symlinks: rng.bool(),
         scan,
+        report_only: rng.bool(),
         termination_log: rng.option(),
     }
 }
@@ -167,6 +168,7 @@ fn every_verifier_argv_parses_into_what_it_says() {
         let scan = args.scan.unwrap_or_default();
         assert_eq!(common.scan.warn_only, scan.warn_only, "{context}");
         assert_eq!(common.scan.allow_unknown, scan.allow_unknown, "{context}");
+        assert_eq!(common.report_only, args.report_only, "{context}");
         assert_eq!(
             common.termination_log,
             args.termination_log.as_ref().map(PathBuf::from),

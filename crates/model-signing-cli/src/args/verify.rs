@@ -67,6 +67,11 @@ pub struct VerifyCommon {
     #[arg(long = flags::TERMINATION_LOG, value_name = "PATH")]
     pub termination_log: Option<PathBuf>,
 
+    /// Report a failed verification (stderr, the termination log) but exit 0, so the workload
+    /// starts anyway: the operator's `mode: Warn`.
+    #[arg(long = flags::REPORT_ONLY)]
+    pub report_only: bool,
+
     /// `--scan`: scan the very bytes that are hashed (one read).
     #[command(flatten)]
     pub scan: super::ScanGateArgs,

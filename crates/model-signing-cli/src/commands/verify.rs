@@ -17,6 +17,15 @@ use crate::termination;
 use verifier_contract::Verdict;
 
 pub fn run(method: &VerifyMethod) -> Status {
+    let status = run_and_report(method);
+    if status == Status::Failure && method.common().report_only {
+        eprintln!("WARNING: --report-only: the failure above is reported, not enforced (exit 0)");
+        return Status::Success;
+    }
+    status
+}
+
+fn run_and_report(method: &VerifyMethod) -> Status {
     let common = method.common();
     let policy = if common.scan.scan {
         match super::scan::policy_or_usage(common.scan.allow_list.as_deref()) {

@@ -227,3 +227,22 @@ fn verify_scan_warn_only_prints_the_findings_and_lets_the_signature_decide() {
         .failed()
         .stderr_names("notes.txt");
 }
+
+/// The operator's `mode: Warn`: a tampered model is reported (stderr, termination log) and the
+/// verifier exits 0 so the workload starts.
+#[test]
+fn verify_report_only_reports_a_failure_and_exits_0() {
+    let m = Model::new();
+    m.sign(&[]).signed();
+    write(&m.model, "config.json", b"{\"hidden\": 5}");
+    let log = m.dir.path().join("termination-log");
+    m.verify(&["--report-only", "--termination-log", log.to_str().unwrap()])
+        .code(0)
+        .stderr_names("config.json")
+        .stderr_names("--report-only: the failure above is reported, not enforced");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "Verification failed: config.json changed"
+    );
+    m.verify(&[]).failed().stderr_names("config.json");
+}

@@ -7,13 +7,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use common::*;
+use model_validation_operator::crd::ClusterModelValidation;
 use model_validation_operator::crd::ModelValidation;
+use model_validation_operator::index::{PolicyIndex, PolicyObject};
 use model_validation_operator::metrics::Metrics;
 use model_validation_operator::settings::Settings;
 use model_validation_operator::webhook::{
-    review, LookupFuture, ModelValidationLookup, WebhookState,
+    review, LabelsFuture, LookupFuture, ModelValidationLookup, WebhookState,
 };
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// CRs by (namespace, name); `None` entries make the lookup fail.
 pub struct FakeLookup(pub HashMap<(String, String), Option<ModelValidation>>);
@@ -288,4 +291,153 @@ fn an_ephemeral_container_may_read_but_not_write_the_model() {
         .unwrap()
         .push(json!({"name": "alias", "persistentVolumeClaim": {"claimName": "model-storage"}}));
     assert_eq!(run_json(&st, &review(aliased)).0, "denied");
+}
+
+/// Selecting policies from an index, as the operator's lookup serves them; namespace labels
+/// from a map; label lookups find nothing.
+struct IndexedLookup {
+    index: PolicyIndex,
+    namespace_labels: BTreeMap<String, String>,
+}
+
+impl ModelValidationLookup for IndexedLookup {
+    fn get<'a>(&'a self, _namespace: &'a str, _name: &'a str) -> LookupFuture<'a> {
+        Box::pin(async { Ok(None) })
+    }
+    fn candidates(&self, namespace: &str, claims: &[&str]) -> Vec<PolicyObject> {
+        self.index.candidates(namespace, claims)
+    }
+    fn namespace_labels<'a>(&'a self, _namespace: &'a str) -> LabelsFuture<'a> {
+        let labels = self.namespace_labels.clone();
+        Box::pin(async move { Ok(labels) })
+    }
+}
+
+fn indexed(
+    namespaced: Vec<Value>,
+    cluster: Vec<Value>,
+    ns_labels: &[(&str, &str)],
+) -> WebhookState {
+    let index = PolicyIndex::build(
+        namespaced.into_iter().map(|v| Arc::new(mv(v))),
+        cluster
+            .into_iter()
+            .map(|v| Arc::new(serde_json::from_value::<ClusterModelValidation>(v).unwrap())),
+    );
+    WebhookState {
+        lookup: Arc::new(IndexedLookup {
+            index,
+            namespace_labels: ns_labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }),
+        settings: Arc::new(Settings::default()),
+        metrics: Arc::new(Metrics::default()),
+    }
+}
+
+fn governing_mv(mode: &str) -> Value {
+    let mut v = workshop_mv();
+    v["spec"]["governs"] = json!({"claimNames": ["model-storage"]});
+    v["spec"]["mode"] = json!(mode);
+    v
+}
+
+/// The verifier container a patch adds (as `/spec/initContainers` or one element of it).
+fn injected(out: &Value) -> Option<Value> {
+    let bytes: Vec<u8> = serde_json::from_value(out["response"]["patch"].clone()).ok()?;
+    let ops: Vec<Value> = serde_json::from_slice(&bytes).ok()?;
+    ops.iter()
+        .filter(|op| {
+            op["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/spec/initContainers"))
+        })
+        .flat_map(|op| match &op["value"] {
+            Value::Array(items) => items.clone(),
+            other => vec![other.clone()],
+        })
+        .find(|c| c["name"] == "model-validation")
+}
+
+/// Issue 20: leaving the label off no longer bypasses a policy that governs the claim.
+#[test]
+fn an_unlabelled_pod_declaring_a_governed_claim_is_patched_through_the_webhook() {
+    let st = indexed(vec![governing_mv("Enforce")], vec![], &[]);
+    let (result, out) = run_json(&st, &review_json("CREATE", unlabelled()));
+    assert_eq!(result, "patched", "{out}");
+    assert!(injected(&out).is_some(), "{out}");
+    // Another claim: not governed, allowed unchanged.
+    let mut other = unlabelled();
+    other["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"] = json!("datasets");
+    assert_eq!(run_json(&st, &review_json("CREATE", other)).0, "allowed");
+}
+
+#[test]
+fn a_cluster_policy_applies_in_the_namespaces_it_selects() {
+    let mut spec = governing_mv("Enforce")["spec"].clone();
+    spec["namespaceSelector"] = json!({"matchLabels": {"team": "ml"}});
+    let cmv = json!({"apiVersion": "ml.sigstore.dev/v1alpha1", "kind": "ClusterModelValidation",
+                     "metadata": {"name": "platform"}, "spec": spec});
+    let selected = indexed(vec![], vec![cmv.clone()], &[("team", "ml")]);
+    assert_eq!(
+        run_json(&selected, &review_json("CREATE", unlabelled())).0,
+        "patched"
+    );
+    let not_selected = indexed(vec![], vec![cmv], &[("team", "web")]);
+    assert_eq!(
+        run_json(&not_selected, &review_json("CREATE", unlabelled())).0,
+        "allowed"
+    );
+}
+
+#[test]
+fn warn_mode_answers_with_an_admission_warning() {
+    let st = indexed(vec![governing_mv("Warn")], vec![], &[]);
+    let (result, out) = run_json(&st, &review_json("CREATE", unlabelled()));
+    assert_eq!(result, "patched");
+    let warnings = out["response"]["warnings"].as_array().unwrap();
+    assert!(
+        warnings[0].as_str().unwrap().contains("Warn mode"),
+        "{warnings:?}"
+    );
+    let args = injected(&out).unwrap()["args"].clone();
+    assert!(
+        args.as_array().unwrap().contains(&json!("--report-only")),
+        "{args}"
+    );
+}
+
+/// A pod a policy selected keeps the promise after admission: the governed label cannot be
+/// removed and an ephemeral container may not mount the model writable.
+#[test]
+fn updates_of_a_selected_pod_keep_the_promise() {
+    let st = indexed(vec![governing_mv("Enforce")], vec![], &[]);
+    let (_, out) = run_json(&st, &review_json("CREATE", unlabelled()));
+    let bytes: Vec<u8> = serde_json::from_value(out["response"]["patch"].clone()).unwrap();
+    let patch: json_patch::Patch = serde_json::from_slice(&bytes).unwrap();
+    let mut running = unlabelled();
+    json_patch::patch(&mut running, &patch).unwrap();
+
+    let mut unlabel = running.clone();
+    unlabel["metadata"]["labels"]
+        .as_object_mut()
+        .unwrap()
+        .remove("validation.ml.sigstore.dev/governed");
+    let (result, out) = run_json(&st, &update_review(running.clone(), unlabel, None));
+    assert_eq!(result, "denied", "{out}");
+    assert!(out["response"]["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("cannot be changed on or removed"));
+
+    let mut debug = running.clone();
+    debug["spec"]["ephemeralContainers"] = json!([{"name": "rw", "image": "busybox",
+        "volumeMounts": [{"name": "model-storage", "mountPath": "/m"}]}]);
+    let (result, out) = run_json(
+        &st,
+        &update_review(running.clone(), debug, Some("ephemeralcontainers")),
+    );
+    assert_eq!(result, "denied", "{out}");
 }

@@ -1,20 +1,32 @@
 //! The committed CRD equals the generated one, and carries the validation the API server enforces.
 
 use kube::CustomResourceExt;
-use model_validation_operator::crd::{crd_yaml, ModelValidation};
+use model_validation_operator::crd::{
+    cluster_crd_yaml, crd_yaml, ClusterModelValidation, ModelValidation,
+};
 
 #[test]
-fn committed_crd_matches_the_generated_one() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../config/crd/bases/ml.sigstore.dev_modelvalidations.yaml"
-    );
-    let committed = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    assert_eq!(
-        committed,
-        crd_yaml().unwrap(),
-        "regenerate with: cargo run -p model-validation-operator -- crd > config/crd/bases/ml.sigstore.dev_modelvalidations.yaml"
-    );
+fn committed_crds_match_the_generated_ones() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/crd/bases");
+    for (file, generated, flag) in [
+        (
+            "ml.sigstore.dev_modelvalidations.yaml",
+            crd_yaml().unwrap(),
+            "",
+        ),
+        (
+            "ml.sigstore.dev_clustermodelvalidations.yaml",
+            cluster_crd_yaml().unwrap(),
+            " --cluster",
+        ),
+    ] {
+        let path = format!("{dir}/{file}");
+        let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(
+            committed, generated,
+            "regenerate with: cargo run -p model-validation-operator -- crd{flag} > config/crd/bases/{file}"
+        );
+    }
 }
 
 #[test]
@@ -77,9 +89,13 @@ fn every_string_and_list_in_the_crd_is_bounded() {
             walk(items, &format!("{at}[]"), unbounded);
         }
     }
-    let crd = serde_json::to_value(ModelValidation::crd()).unwrap();
-    let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
-    let mut unbounded = Vec::new();
-    walk(schema, "", &mut unbounded);
-    assert!(unbounded.is_empty(), "unbounded: {unbounded:?}");
+    for crd in [
+        serde_json::to_value(ModelValidation::crd()).unwrap(),
+        serde_json::to_value(ClusterModelValidation::crd()).unwrap(),
+    ] {
+        let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+        let mut unbounded = Vec::new();
+        walk(schema, "", &mut unbounded);
+        assert!(unbounded.is_empty(), "unbounded: {unbounded:?}");
+    }
 }

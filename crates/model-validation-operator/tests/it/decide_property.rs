@@ -14,28 +14,6 @@ use common::*;
 use model_validation_operator::mutate::Decision;
 use serde_json::{json, Value};
 
-/// splitmix64: a tiny, well-known generator; enough to spread the cases.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
-
 /// The volumes a generated pod may declare: name, source, and the oracle's storage identity
 /// (storage, root directory in it). `alias` is the model's claim again; `host-up` holds
 /// `host-models`; the two emptyDirs are distinct.

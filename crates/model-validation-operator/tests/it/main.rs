@@ -15,6 +15,7 @@ mod bypass_classes;
 mod common;
 mod crd_yaml;
 mod decide_property;
+mod governed_pods;
 mod mutation_args;
 mod mutation_cases;
 mod status_verdicts;

@@ -34,7 +34,7 @@ pub async fn installed() -> Option<&'static Installed> {
         .get_or_try_init(|| async {
             let started = Instant::now();
             let cluster = Cluster::install().await?;
-            let operator = cluster.start_operator("model-validation-e2e").await?;
+            let operator = cluster.start_operator(operator_e2e::cluster::WEBHOOK_CONFIG).await?;
             let times = cluster.env.startup_times();
             eprintln!(
                 "control plane: etcd ready in {:?}, kube-apiserver in {:?}; installed with the operator in {:?}",

@@ -3,7 +3,7 @@
 # their published Go modules, once per version, and prints the directory holding both binaries.
 # With --node it also builds what scripts/local-cluster.sh runs: kubelet, kube-controller-manager,
 # kube-scheduler, kube-proxy and kubectl (from the same outside module as kube-apiserver, so they
-# share its Go build cache), crictl (cri-tools) and the `distribution` OCI registry (each in a module
+# share its Go build cache), crictl (cri-tools), the `distribution` OCI registry and helm (each in a module
 # of its own, so minimal version selection never changes what goes into kube-apiserver).
 #
 #   scripts/k8s-test-binaries.sh            # build if missing, print the bin dir on stdout
@@ -19,6 +19,7 @@ kube_version="${KUBE_TESTENV_KUBE_VERSION:-1.34.12}"
 etcd_version="${KUBE_TESTENV_ETCD_VERSION:-3.6.16}"
 crictl_version="${K8S_NODE_CRICTL_VERSION:-1.34.0}"
 registry_version="${K8S_NODE_REGISTRY_VERSION:-3.0.0}"
+helm_version="${K8S_NODE_HELM_VERSION:-3.21.4}"
 node=false
 case "${1:-}" in
   --node) node=true ;;
@@ -34,7 +35,7 @@ log() { printf 'k8s-test-binaries: %s\n' "$*" >&2; }
 
 all_built() {
   local b wanted=(kube-apiserver etcd)
-  if $node; then wanted+=("${kube_tools[@]}" crictl registry); fi
+  if $node; then wanted+=("${kube_tools[@]}" crictl registry helm); fi
   for b in "${wanted[@]}"; do [[ -x "$bin_dir/$b" ]] || return 1; done
 }
 
@@ -161,6 +162,11 @@ if $node; then
     log "building the distribution registry v$registry_version"
     build_outside_tool registry "github.com/distribution/distribution/v3@v$registry_version" \
       github.com/distribution/distribution/v3/cmd/registry
+  fi
+  # The Helm chart's tests render it and install it on the real node.
+  if [[ ! -x "$bin_dir/helm" ]]; then
+    log "building helm v$helm_version"
+    build_outside_tool helm "helm.sh/helm/v3@v$helm_version" helm.sh/helm/v3/cmd/helm
   fi
 fi
 log "done in $(($(date +%s) - start)) s: $(cd "$bin_dir" && du -h -- * | tr '\n\t' '  ')"

@@ -73,6 +73,12 @@ const SCENARIOS: &[(&str, Scenario, Option<&str>)] = &[
         operator_stopped,
         None,
     ),
+    // Last: it replaces the operator that config/overlays/self-signed installed.
+    (
+        "the_helm_chart_installs_an_operator_that_verifies_in_the_pod",
+        helm_installed,
+        None,
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -864,4 +870,68 @@ fn operator_stopped(node: &RealNode, _bins: &WorkspaceBinaries) -> Result<()> {
     } else {
         bail!("the refused pod exists")
     }
+}
+
+/// The kustomize install is removed (CRDs and the CRs of the earlier scenarios with it), the chart is
+/// installed with `helm install --create-namespace` in self-signed mode, and a signed model on a
+/// PVC verifies in the pod under it.
+fn helm_installed(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()> {
+    let repo = operator_e2e::workspace::repo_root();
+    let overlay = repo.join("config/overlays/self-signed");
+    node.kubectl(&[
+        "delete",
+        "-k",
+        overlay.to_str().context("utf-8 path")?,
+        "--wait=true",
+        "--timeout=180s",
+    ])?;
+    let chart = repo.join("charts/model-validation-operator");
+    let output = std::process::Command::new(node.bin_dir.join("helm"))
+        .env("KUBECONFIG", &node.kubeconfig)
+        .args(["install", "model-validation"])
+        .arg(&chart)
+        .args([
+            "--namespace",
+            OPERATOR_NS,
+            "--create-namespace",
+            "--set",
+            "tls.mode=selfSigned",
+            "--wait",
+            "--timeout",
+            "180s",
+        ])
+        .output()?;
+    ensure!(
+        output.status.success(),
+        "helm install: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!(
+        "  helm install: {}",
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .find(|l| l.starts_with("STATUS"))
+            .unwrap_or("")
+    );
+    node.kubectl(&[
+        "label",
+        "namespace",
+        OPERATOR_NS,
+        "validation.ml.sigstore.dev/ignore=true",
+    ])?;
+    let ns = "helm-installed";
+    signed_model_on_pvc(node, bins, ns, "model", Key::ConfigMap)?;
+    let verify = verify_manifest(ns, "helm-model", "helm-workload", "model", Key::ConfigMap);
+    // The self-signed certificate and the caBundle may still be on their way: the webhook then
+    // refuses (failurePolicy Fail), and the same apply is tried again.
+    poll("the chart's webhook admits the pod", POD_TIMEOUT, || {
+        node.apply(&verify).map_err(|e| format!("{e:#}"))
+    })?;
+    wait_pod_status(node, ns, "helm-workload", &["Running"])?;
+    let log = wait_verifier_log(node, ns, "helm-workload", &["Verification succeeded"])?;
+    println!(
+        "  kubectl logs helm-workload -c model-validation: {}",
+        log.trim()
+    );
+    Ok(())
 }

@@ -240,9 +240,11 @@ fn verify_report_only_reports_a_failure_and_exits_0() {
         .code(0)
         .stderr_names("config.json")
         .stderr_names("--report-only: the failure above is reported, not enforced");
-    assert_eq!(
-        std::fs::read_to_string(&log).unwrap(),
-        "Verification failed: config.json changed"
-    );
+    // The typed verdict says failed although the exit code is 0: the controller counts the pod
+    // as Failed ("started anyway").
+    let written =
+        verifier_contract::Verdict::parse(&std::fs::read_to_string(&log).unwrap()).unwrap();
+    assert_eq!(written.result, verifier_contract::Outcome::Failed);
+    assert_eq!(written.reasons, ["config.json changed"]);
     m.verify(&[]).failed().stderr_names("config.json");
 }

@@ -437,7 +437,8 @@ YAML
   start_daemon kube-proxy "$bin/kube-proxy" --config="$state/kube-proxy.yaml"
 }
 
-kubectl_() { "$bin/kubectl" --kubeconfig="$state/admin.kubeconfig" "$@"; }
+# The discovery cache lives with the cluster (removed by `down`), not in ~/.kube/cache.
+kubectl_() { "$bin/kubectl" --kubeconfig="$state/admin.kubeconfig" --cache-dir="$state/kube-cache" "$@"; }
 
 node_ready() {
   [[ $(kubectl_ get node "$node_name" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}') == True ]]

@@ -166,6 +166,11 @@ impl RealNode {
     fn command(&self) -> Command {
         let mut command = Command::new(self.bin_dir.join("kubectl"));
         command.env("KUBECONFIG", &self.kubeconfig);
+        // The discovery cache stays in the cluster's folder, which `down` removes.
+        command.arg(format!(
+            "--cache-dir={}",
+            self.kubeconfig.with_file_name("kube-cache").display()
+        ));
         command
     }
 

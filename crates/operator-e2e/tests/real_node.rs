@@ -886,8 +886,13 @@ fn helm_installed(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()> {
         "--timeout=180s",
     ])?;
     let chart = repo.join("charts/model-validation-operator");
+    // Helm's cache, config and data stay in the cluster's folder, which `down` removes.
+    let helm_home = node.kubeconfig.with_file_name("helm");
     let output = std::process::Command::new(node.bin_dir.join("helm"))
         .env("KUBECONFIG", &node.kubeconfig)
+        .env("HELM_CACHE_HOME", helm_home.join("cache"))
+        .env("HELM_CONFIG_HOME", helm_home.join("config"))
+        .env("HELM_DATA_HOME", helm_home.join("data"))
         .args(["install", "model-validation"])
         .arg(&chart)
         .args([

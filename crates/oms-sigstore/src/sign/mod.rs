@@ -212,7 +212,6 @@ async fn obtain_token(
     prompt: &dyn LoginPrompt,
 ) -> Result<String, SigningError> {
     let client_id = opts.client_id();
-    let now = jiff::Timestamp::now().as_second();
     for source in token_sources(opts.identity_token.is_some(), opts.use_ambient_credentials) {
         let token = match source {
             TokenSource::Explicit => opts.identity_token.clone(),
@@ -248,6 +247,9 @@ async fn obtain_token(
             }
         };
         if let Some(token) = token {
+            // The clock is read when the token is in hand: a login takes seconds, and a token
+            // issued during it has `nbf` after the moment the login started.
+            let now = jiff::Timestamp::now().as_second();
             check_identity_token(&token, client_id, now, source)?;
             return Ok(token);
         }

@@ -1005,6 +1005,11 @@ async fn warn_admits_with_a_warning_kubectl_prints_and_reports_without_blocking(
     let mut child = std::process::Command::new(&kubectl)
         .arg("--kubeconfig")
         .arg(&kubeconfig)
+        // Its discovery cache beside the kubeconfig, not in ~/.kube/cache.
+        .arg(format!(
+            "--cache-dir={}",
+            kubeconfig.with_file_name("kube-cache").display()
+        ))
         .args(["create", "-f", "-"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

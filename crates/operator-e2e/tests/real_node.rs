@@ -893,6 +893,8 @@ fn helm_installed(node: &RealNode, bins: &WorkspaceBinaries) -> Result<()> {
         .env("HELM_CACHE_HOME", helm_home.join("cache"))
         .env("HELM_CONFIG_HOME", helm_home.join("config"))
         .env("HELM_DATA_HOME", helm_home.join("data"))
+        // Helm's Kubernetes client keeps its discovery cache there too (cli-runtime's default).
+        .env("KUBECACHEDIR", helm_home.join("kube-cache"))
         .args(["install", "model-validation"])
         .arg(&chart)
         .args([

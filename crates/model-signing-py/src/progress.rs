@@ -11,6 +11,9 @@ pub(crate) struct PyProgress {
     total: AtomicU64,
     done: AtomicU64,
     reported: AtomicU64,
+    /// The largest `done` handed to the callback: hashing threads race to report, and one that
+    /// took its turn first may reach the callback last; it must not report going backwards.
+    last_called: Mutex<u64>,
     /// The first exception the callback raised; raised once the work is over.
     failure: Mutex<Option<PyErr>>,
 }
@@ -22,12 +25,21 @@ impl PyProgress {
             total: AtomicU64::new(0),
             done: AtomicU64::new(0),
             reported: AtomicU64::new(0),
+            last_called: Mutex::new(0),
             failure: Mutex::new(None),
         }
     }
 
     fn call(&self, done: u64) {
         let Some(cb) = &self.callback else { return };
+        // Held across the call (always taken before the GIL, so the order is the same everywhere).
+        let Ok(mut last) = self.last_called.lock() else {
+            return;
+        };
+        if done < *last {
+            return;
+        }
+        *last = done;
         let total = self.total.load(Ordering::Relaxed);
         Python::with_gil(|py| {
             if let Err(e) = cb.call1(py, (done, total)) {
@@ -41,7 +53,8 @@ impl PyProgress {
     /// Reports the end (if not yet reported) and gives back a callback failure, if any.
     pub(crate) fn finish(&self) -> PyResult<()> {
         let done = self.done.load(Ordering::Relaxed);
-        if self.callback.is_some() && self.reported.swap(done, Ordering::Relaxed) != done {
+        let last = self.last_called.lock().map(|l| *l).unwrap_or(done);
+        if self.callback.is_some() && last != done {
             self.call(done);
         }
         match self.failure.lock().ok().and_then(|mut f| f.take()) {

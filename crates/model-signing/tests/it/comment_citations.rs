@@ -184,7 +184,7 @@ fn the_checker_refuses_outside_documents_missing_sections_and_orphan_sections() 
         check("//! As OMS.md §3.2 says.\n")[0].1,
         "OMS.md is not in the repository"
     );
-    assert_eq!(check("/// See ../shared/spec/OMS.md.\n").len(), 1);
+    assert_eq!(check("/// See ../notes/spec/OMS.md.\n").len(), 1);
     assert_eq!(
         check("//! docs/FORMAT.md §3.2, then\n/// (§6.4) below.\n"),
         [(2, "docs/FORMAT.md has no section 6.4".to_owned())]

@@ -35,6 +35,39 @@ pub enum ZipError {
     Source(#[from] SourceError),
 }
 
+/// The fixed part of a central-directory entry (after its `PK\x01\x02` signature, which each
+/// reader checks with its own words), as both readers (miniz's and `zipfile`'s) decode it.
+pub(crate) struct CentralHeader {
+    pub(crate) flags: u16,
+    pub(crate) method: u16,
+    pub(crate) compressed: u64,
+    pub(crate) size: u64,
+    pub(crate) name_len: usize,
+    pub(crate) extra_len: usize,
+    pub(crate) comment_len: usize,
+    pub(crate) local_offset: u64,
+}
+
+/// Bytes of [`CentralHeader`], signature included; the name, extra field and comment follow.
+pub(crate) const CENTRAL_HEADER_LEN: usize = 46;
+
+impl CentralHeader {
+    /// `None` when `entry` is shorter than [`CENTRAL_HEADER_LEN`].
+    pub(crate) fn decode(entry: &[u8]) -> Option<Self> {
+        let head = entry.get(..CENTRAL_HEADER_LEN)?;
+        Some(Self {
+            flags: u16_at(head, 8)?,
+            method: u16_at(head, 10)?,
+            compressed: u64::from(u32_at(head, 20)?),
+            size: u64::from(u32_at(head, 24)?),
+            name_len: usize::from(u16_at(head, 28)?),
+            extra_len: usize::from(u16_at(head, 30)?),
+            comment_len: usize::from(u16_at(head, 32)?),
+            local_offset: u64::from(u32_at(head, 42)?),
+        })
+    }
+}
+
 pub(crate) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
@@ -88,24 +121,29 @@ pub fn entries(src: &dyn Source) -> Result<Vec<Entry>, ZipError> {
         if cd.get(p..p + 4) != Some(b"PK\x01\x02") {
             return Err(bad("bad central directory entry signature"));
         }
-        let field = |o: usize| u16_at(&cd, p + o).ok_or_else(|| bad("short entry"));
-        let field32 = |o: usize| u32_at(&cd, p + o).ok_or_else(|| bad("short entry"));
-        let method = field(10)?;
-        let mut compressed = u64::from(field32(20)?);
-        let mut size = u64::from(field32(24)?);
-        let name_len = usize::from(field(28)?);
-        let extra_len = usize::from(field(30)?);
-        let comment_len = usize::from(field(32)?);
-        let mut local_offset = u64::from(field32(42)?);
+        let CentralHeader {
+            method,
+            mut compressed,
+            mut size,
+            name_len,
+            extra_len,
+            comment_len,
+            mut local_offset,
+            ..
+        } = cd
+            .get(p..)
+            .and_then(CentralHeader::decode)
+            .ok_or_else(|| bad("short entry"))?;
+        let name_at = p + CENTRAL_HEADER_LEN;
         let name_bytes = cd
-            .get(p + 46..p + 46 + name_len)
+            .get(name_at..name_at + name_len)
             .ok_or_else(|| bad("short entry name"))?;
         let name = String::from_utf8_lossy(name_bytes).into_owned();
         let extra = cd
-            .get(p + 46 + name_len..p + 46 + name_len + extra_len)
+            .get(name_at + name_len..name_at + name_len + extra_len)
             .ok_or_else(|| bad("short entry extra field"))?;
         read_zip64_extra(extra, &mut size, &mut compressed, &mut local_offset);
-        p += 46 + name_len + extra_len + comment_len;
+        p = name_at + name_len + extra_len + comment_len;
 
         let (data_start, local_name_mismatch) =
             local_header(src, local_offset, name_bytes, compressed)?;

@@ -8,7 +8,9 @@
 //!   count is not used;
 //! * names end at a NUL and are UTF-8 only with flag bit 11 (else code page 437).
 
-use super::{local_header, u16_at, u32_at, u64_at, Entry, ZipError};
+use super::{
+    local_header, u16_at, u32_at, u64_at, CentralHeader, Entry, ZipError, CENTRAL_HEADER_LEN,
+};
 use crate::source::Source;
 
 /// Code page 437, bytes 0x80-0xFF (the lower half is ASCII).
@@ -17,7 +19,6 @@ const CP437_HIGH: &str = "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ
 const EOCD: usize = 22;
 const ZIP64_LOCATOR: u64 = 20;
 const ZIP64_END: u64 = 56;
-const CENTRAL: usize = 46;
 const MAX_ENTRIES: usize = 1_000_000;
 
 fn cp437(bytes: &[u8]) -> String {
@@ -145,35 +146,35 @@ pub fn entries(src: &dyn Source) -> Result<Vec<Entry>, ZipError> {
             return Err(bad("too many entries"));
         }
         let head = cd
-            .get(p..p + CENTRAL)
+            .get(p..p + CENTRAL_HEADER_LEN)
             .ok_or_else(|| bad("truncated central directory"))?;
         if head.get(..4) != Some(b"PK\x01\x02") {
             return Err(bad("bad magic number for central directory"));
         }
-        let field = |o: usize| u16_at(head, o).ok_or_else(|| bad("short entry"));
-        let field32 = |o: usize| u32_at(head, o).ok_or_else(|| bad("short entry"));
-        let flags = field(8)?;
-        let method = field(10)?;
-        let mut compressed = u64::from(field32(20)?);
-        let mut size = u64::from(field32(24)?);
-        let name_len = usize::from(field(28)?);
-        let extra_len = usize::from(field(30)?);
-        let comment_len = usize::from(field(32)?);
-        let mut header_offset = u64::from(field32(42)?);
+        let CentralHeader {
+            flags,
+            method,
+            mut compressed,
+            mut size,
+            name_len,
+            extra_len,
+            comment_len,
+            local_offset: mut header_offset,
+        } = CentralHeader::decode(head).ok_or_else(|| bad("short entry"))?;
         // A short read at the end of the directory is taken as it is, like `fp.read(n)`.
         let clamped = |from: usize, len: usize| {
             let from = from.min(cd.len());
             cd.get(from..(from + len).min(cd.len())).unwrap_or_default()
         };
-        let raw_name = clamped(p + CENTRAL, name_len);
+        let raw_name = clamped(p + CENTRAL_HEADER_LEN, name_len);
         let name = decode_name(raw_name, flags & 0x800 != 0)
             .ok_or_else(|| bad("member name is not UTF-8 although flag bit 11 says so"))?;
-        let extra_at = p + CENTRAL + name_len;
+        let extra_at = p + CENTRAL_HEADER_LEN + name_len;
         let extra = clamped(extra_at, extra_len);
         if !zip64_extra(extra, &mut size, &mut compressed, &mut header_offset) {
             return Err(bad("corrupt extra field"));
         }
-        p += CENTRAL + name_len + extra_len + comment_len;
+        p += CENTRAL_HEADER_LEN + name_len + extra_len + comment_len;
         let mut entry = Entry {
             name,
             method,
